@@ -1,0 +1,311 @@
+// dlib.cpp implements dlib.h. The network definitions are dlib's own
+// (dnn_face_recognition_ex.cpp, dnn_mmod_face_detection_ex.cpp) and the
+// detection/upsampling logic mirrors dlib's Python bindings, which
+// face_recognition calls, so boxes and descriptors match that reference.
+#include "dlib.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <dlib/dnn.h>
+#include <dlib/image_io.h>
+#include <dlib/image_processing.h>
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/image_transforms.h>
+
+extern "C" void openblas_set_num_threads(int);
+
+// rgb_view lets dlib read a Go-owned packed RGB buffer without copying it.
+struct rgb_view {
+	uint8_t *data;
+	long nr, nc;
+};
+namespace dlib {
+template <> struct image_traits<rgb_view> {
+	typedef rgb_pixel pixel_type;
+};
+}
+inline long num_rows(const rgb_view &v) { return v.nr; }
+inline long num_columns(const rgb_view &v) { return v.nc; }
+inline void *image_data(rgb_view &v) { return v.data; }
+inline const void *image_data(const rgb_view &v) { return v.data; }
+inline long width_step(const rgb_view &v) { return v.nc * 3; }
+inline void set_image_size(rgb_view &, long, long) {
+	throw dlib::error("rgb_view cannot be resized");
+}
+
+namespace {
+using namespace dlib;
+
+// --- ResNet, from dlib's dnn_face_recognition_ex.cpp ---
+template <template <int, template <typename> class, int, typename> class block,
+          int N, template <typename> class BN, typename SUBNET>
+using residual = add_prev1<block<N, BN, 1, tag1<SUBNET>>>;
+template <template <int, template <typename> class, int, typename> class block,
+          int N, template <typename> class BN, typename SUBNET>
+using residual_down = add_prev2<avg_pool<2, 2, 2, 2, skip1<tag2<block<N, BN, 2, tag1<SUBNET>>>>>>;
+template <int N, template <typename> class BN, int stride, typename SUBNET>
+using block = BN<con<N, 3, 3, 1, 1, relu<BN<con<N, 3, 3, stride, stride, SUBNET>>>>>;
+template <int N, typename SUBNET> using ares = relu<residual<block, N, affine, SUBNET>>;
+template <int N, typename SUBNET> using ares_down = relu<residual_down<block, N, affine, SUBNET>>;
+template <typename SUBNET> using alevel0 = ares_down<256, SUBNET>;
+template <typename SUBNET> using alevel1 = ares<256, ares<256, ares_down<256, SUBNET>>>;
+template <typename SUBNET> using alevel2 = ares<128, ares<128, ares_down<128, SUBNET>>>;
+template <typename SUBNET> using alevel3 = ares<64, ares<64, ares<64, ares_down<64, SUBNET>>>>;
+template <typename SUBNET> using alevel4 = ares<32, ares<32, ares<32, SUBNET>>>;
+using anet_type = loss_metric<fc_no_bias<128, avg_pool_everything<
+    alevel0<alevel1<alevel2<alevel3<alevel4<
+    max_pool<3, 3, 2, 2, relu<affine<con<32, 7, 7, 2, 2, input_rgb_image_sized<150>>>>>>>>>>>>>;
+
+// --- mmod CNN detector, from dlib's dnn_mmod_face_detection_ex.cpp ---
+template <long num_filters, typename SUBNET> using con5d = con<num_filters, 5, 5, 2, 2, SUBNET>;
+template <long num_filters, typename SUBNET> using con5 = con<num_filters, 5, 5, 1, 1, SUBNET>;
+template <typename SUBNET>
+using downsampler = relu<affine<con5d<32, relu<affine<con5d<32, relu<affine<con5d<16, SUBNET>>>>>>>>>;
+template <typename SUBNET> using rcon5 = relu<affine<con5<45, SUBNET>>>;
+using cnn_type = loss_mmod<con<1, 9, 9, 1, 1, rcon5<rcon5<rcon5<downsampler<
+    input_rgb_image_pyramid<pyramid_down<6>>>>>>>>;
+
+char *dup_msg(const std::string &s) {
+	char *p = static_cast<char *>(malloc(s.size() + 1));
+	if (p) memcpy(p, s.c_str(), s.size() + 1);
+	return p;
+}
+
+// guard runs f and turns any C++ exception into an error message: no
+// exception ever unwinds into Go.
+template <typename F> int guard(char **err, F f) {
+	try {
+		f();
+		return 0;
+	} catch (const std::bad_alloc &) {
+		*err = dup_msg("out of memory");
+	} catch (const std::exception &e) {
+		*err = dup_msg(e.what());
+	} catch (...) {
+		*err = dup_msg("unknown C++ exception");
+	}
+	return -1;
+}
+
+full_object_detection to_shape(const fv_rect &r, const long *p) {
+	std::vector<point> pts;
+	for (int i = 0; i < 5; i++) pts.push_back(point(p[2 * i], p[2 * i + 1]));
+	return full_object_detection(rectangle(r.left, r.top, r.right, r.bottom), pts);
+}
+} // namespace
+
+struct fv_net {
+	shape_predictor sp;
+	anet_type resnet;
+	frontal_face_detector hog;
+	std::unique_ptr<cnn_type> cnn;
+};
+
+extern "C" {
+
+void fv_process_init(void) {
+	openblas_set_num_threads(1);
+	mallopt(M_MMAP_MAX, 0);
+	mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+}
+
+fv_net *fv_net_open(const char *shape_path, const char *resnet_path,
+                    const char *hog_path, char **err) {
+	std::unique_ptr<fv_net> n(new (std::nothrow) fv_net);
+	if (!n) {
+		*err = dup_msg("out of memory");
+		return nullptr;
+	}
+	if (guard(err, [&] {
+		    deserialize(shape_path) >> n->sp;
+		    deserialize(resnet_path) >> n->resnet;
+		    deserialize(hog_path) >> n->hog;
+	    }) != 0)
+		return nullptr;
+	return n.release();
+}
+
+fv_net *fv_net_clone(const fv_net *src, char **err) {
+	fv_net *n = nullptr;
+	if (guard(err, [&] {
+		    std::unique_ptr<fv_net> c(new fv_net);
+		    c->sp = src->sp;
+		    c->resnet = src->resnet;
+		    c->hog = src->hog;
+		    if (src->cnn) c->cnn.reset(new cnn_type(*src->cnn));
+		    n = c.release();
+	    }) != 0)
+		return nullptr;
+	return n;
+}
+
+int fv_net_load_cnn(fv_net *n, const char *path, char **err) {
+	if (n->cnn) return 0;
+	return guard(err, [&] {
+		std::unique_ptr<cnn_type> c(new cnn_type);
+		deserialize(path) >> *c;
+		n->cnn = std::move(c);
+	});
+}
+
+void fv_net_close(fv_net *n) { delete n; }
+
+int fv_hog_save(const char *path, char **err) {
+	return guard(err, [&] {
+		frontal_face_detector d = get_frontal_face_detector();
+		serialize(path) << d;
+	});
+}
+
+int fv_decode(const uint8_t *data, size_t len, int format, uint8_t **pix,
+              int *w, int *h, char **err) {
+	*pix = nullptr;
+	return guard(err, [&] {
+		array2d<rgb_pixel> img;
+		if (format == FV_JPEG) {
+			jpeg_loader(data, len).get_image(img);
+		} else if (format == FV_PNG) {
+			png_loader(data, len).get_image(img);
+		} else {
+			throw dlib::error("fv_decode: unknown format");
+		}
+		size_t n = size_t(img.nr()) * size_t(img.nc()) * 3;
+		uint8_t *out = static_cast<uint8_t *>(malloc(n ? n : 1));
+		if (!out) throw std::bad_alloc();
+		// array2d<rgb_pixel> rows are contiguous, packed r,g,b.
+		if (n) memcpy(out, image_data(img), n);
+		*w = int(img.nc());
+		*h = int(img.nr());
+		*pix = out;
+	});
+}
+
+int fv_detect(fv_net *n, const uint8_t *pix, int w, int h, int dw, int dh,
+              int kind, int upsample, fv_rect **out, int *count, char **err) {
+	*out = nullptr;
+	*count = 0;
+	return guard(err, [&] {
+		const rgb_view full{const_cast<uint8_t *>(pix), h, w};
+		const bool resized = dw != w || dh != h;
+		pyramid_down<2> pyr;
+		std::vector<mmod_rect> dets;
+
+		if (kind == FV_HOG) {
+			// As dlib's Python run_detector_with_upscale: pyramid_up
+			// `upsample` times, detect, rect_down the boxes.
+			array2d<rgb_pixel> img;
+			if (resized) {
+				img.set_size(dh, dw);
+				resize_image(full, img);
+			}
+			std::vector<rect_detection> rd;
+			if (upsample == 0) {
+				if (resized) n->hog(img, rd);
+				else n->hog(full, rd);
+			} else {
+				array2d<rgb_pixel> up;
+				if (resized) pyramid_up(img, up, pyr);
+				else pyramid_up(full, up, pyr);
+				for (int i = 1; i < upsample; i++) pyramid_up(up);
+				n->hog(up, rd);
+				for (auto &d : rd) d.rect = pyr.rect_down(d.rect, upsample);
+			}
+			for (auto &d : rd) dets.push_back(mmod_rect(d.rect, d.detection_confidence));
+		} else if (kind == FV_CNN) {
+			if (!n->cnn) throw dlib::error("CNN detector not loaded");
+			// As dlib's Python cnn_face_detection_model_v1.
+			matrix<rgb_pixel> img;
+			if (resized) {
+				img.set_size(dh, dw);
+				resize_image(full, img);
+			} else {
+				assign_image(img, full);
+			}
+			for (int i = 0; i < upsample; i++) pyramid_up(img, pyr);
+			dets = (*n->cnn)(img);
+			for (auto &d : dets) d.rect = pyr.rect_down(d.rect, upsample);
+		} else {
+			throw dlib::error("unknown detector");
+		}
+
+		const double sx = double(w) / dw, sy = double(h) / dh;
+		fv_rect *r = static_cast<fv_rect *>(malloc(sizeof(fv_rect) * (dets.size() ? dets.size() : 1)));
+		if (!r) throw std::bad_alloc();
+		for (size_t i = 0; i < dets.size(); i++) {
+			const rectangle &b = dets[i].rect;
+			if (resized) {
+				r[i].left = long(std::lround(b.left() * sx));
+				r[i].top = long(std::lround(b.top() * sy));
+				r[i].right = long(std::lround((b.right() + 1) * sx)) - 1;
+				r[i].bottom = long(std::lround((b.bottom() + 1) * sy)) - 1;
+			} else {
+				r[i].left = b.left();
+				r[i].top = b.top();
+				r[i].right = b.right();
+				r[i].bottom = b.bottom();
+			}
+			r[i].confidence = dets[i].detection_confidence;
+		}
+		*out = r;
+		*count = int(dets.size());
+	});
+}
+
+int fv_landmarks(fv_net *n, const uint8_t *pix, int w, int h,
+                 const fv_rect *rects, int count, long *parts, char **err) {
+	return guard(err, [&] {
+		const rgb_view img{const_cast<uint8_t *>(pix), h, w};
+		for (int i = 0; i < count; i++) {
+			const fv_rect &r = rects[i];
+			full_object_detection s = n->sp(img, rectangle(r.left, r.top, r.right, r.bottom));
+			if (s.num_parts() != 5) throw dlib::error("shape predictor did not return 5 points");
+			for (unsigned long k = 0; k < 5; k++) {
+				parts[10 * i + 2 * k] = s.part(k).x();
+				parts[10 * i + 2 * k + 1] = s.part(k).y();
+			}
+		}
+	});
+}
+
+int fv_describe(fv_net *n, const uint8_t *pix, int w, int h,
+                const fv_rect *rects, const long *parts, int count,
+                int jitter, float *desc, char **err) {
+	return guard(err, [&] {
+		const rgb_view img{const_cast<uint8_t *>(pix), h, w};
+		std::vector<chip_details> chips;
+		for (int i = 0; i < count; i++)
+			chips.push_back(get_face_chip_details(to_shape(rects[i], parts + 10 * i), 150, 0.25));
+		dlib::array<matrix<rgb_pixel>> faces;
+		extract_image_chips(img, chips, faces);
+
+		std::vector<matrix<float, 0, 1>> out;
+		if (jitter <= 1) {
+			std::vector<matrix<rgb_pixel>> batch(faces.begin(), faces.end());
+			out = n->resnet(batch, 16);
+		} else {
+			// A fixed seed per image keeps jittered descriptors reproducible.
+			dlib::rand rnd;
+			for (auto &f : faces) {
+				std::vector<matrix<rgb_pixel>> crops;
+				for (int j = 0; j < jitter; j++) crops.push_back(jitter_image(f, rnd));
+				std::vector<matrix<float, 0, 1>> d = n->resnet(crops, 16);
+				matrix<float, 0, 1> sum = d[0];
+				for (size_t j = 1; j < d.size(); j++) sum += d[j];
+				out.push_back(sum / float(d.size()));
+			}
+		}
+		for (int i = 0; i < count; i++) {
+			if (out[i].size() != 128) throw dlib::error("ResNet did not return 128 values");
+			for (int k = 0; k < 128; k++) desc[128 * i + k] = out[i](k);
+		}
+	});
+}
+
+} // extern "C"

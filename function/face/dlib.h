@@ -1,0 +1,66 @@
+// dlib.h is the whole C seam between Go and dlib: plain C types only, every
+// C++ exception caught on the C++ side and returned as a malloc'd message.
+// Keep it small and stable: any change rebuilds the dlib templates (~90 s).
+#ifndef FACEVEC_DLIB_H
+#define FACEVEC_DLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fv_net fv_net;
+
+typedef struct {
+	long left, top, right, bottom;
+	double confidence;
+} fv_rect;
+
+enum { FV_HOG = 0, FV_CNN = 1 };
+enum { FV_JPEG = 1, FV_PNG = 2 };
+
+// fv_process_init pins OpenBLAS to one thread (we parallelise across
+// workers instead) and tunes glibc malloc so dlib's large, short-lived
+// tensors are reused rather than mmap'd and zeroed on every layer.
+void fv_process_init(void);
+
+// fv_net_open loads one worker's models. NULL on error with *err set.
+fv_net *fv_net_open(const char *shape_path, const char *resnet_path,
+                    const char *hog_path, char **err);
+// fv_net_clone deep-copies a loaded worker (cheaper than deserialising).
+fv_net *fv_net_clone(const fv_net *src, char **err);
+// fv_net_load_cnn loads the mmod CNN detector into n (idempotent).
+int fv_net_load_cnn(fv_net *n, const char *path, char **err);
+void fv_net_close(fv_net *n);
+
+// fv_hog_save serialises get_frontal_face_detector() to path.
+int fv_hog_save(const char *path, char **err);
+
+// fv_decode decodes JPEG or PNG with dlib's libjpeg/libpng loaders into a
+// malloc'd packed RGB buffer the caller frees.
+int fv_decode(const uint8_t *data, size_t len, int format, uint8_t **pix,
+              int *w, int *h, char **err);
+
+// fv_detect runs a detector on the packed RGB image (w x h), first
+// resized to (dw x dh) when that differs; rects come back in full-size
+// coordinates in a malloc'd array the caller frees.
+int fv_detect(fv_net *n, const uint8_t *pix, int w, int h, int dw, int dh,
+              int kind, int upsample, fv_rect **out, int *count, char **err);
+
+// fv_landmarks writes 5 (x, y) points per rect into parts[10*n].
+int fv_landmarks(fv_net *n, const uint8_t *pix, int w, int h,
+                 const fv_rect *rects, int count, long *parts, char **err);
+
+// fv_describe writes a 128-float descriptor per face into desc[128*n]:
+// 150x150 chips (padding 0.25) through the ResNet; jitter > 1 averages
+// that many jittered copies (face_recognition's num_jitters).
+int fv_describe(fv_net *n, const uint8_t *pix, int w, int h,
+                const fv_rect *rects, const long *parts, int count,
+                int jitter, float *desc, char **err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

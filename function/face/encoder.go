@@ -1,0 +1,226 @@
+package face
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/facevec/facevec/result"
+)
+
+// ErrClosed is returned by Encode after Close.
+var ErrClosed = errors.New("encoder closed")
+
+// Encoder finds faces and computes their descriptors. It owns a pool of
+// workers, each with a private copy of the dlib networks (a shared dlib
+// network silently returns wrong vectors), so any number of goroutines
+// may call Encode at once; at most Workers() images are processed in
+// parallel and the rest wait their turn.
+type Encoder struct {
+	dir     string
+	cnnPath string
+	idle    chan *worker
+	workers []*worker
+
+	mu     sync.RWMutex // guards closed against Close racing Encode
+	closed bool
+	// LoadTime is how long New took to verify and load the models.
+	LoadTime time.Duration
+}
+
+type worker struct {
+	net     *net
+	cnnErr  error
+	cnnOnce sync.Once
+}
+
+// New verifies and loads the models in dir (see ModelsDir) and starts the
+// worker pool. The CNN detector is loaded on first use unless WithCNN.
+func New(dir string, opts ...Option) (*Encoder, error) {
+	start := time.Now()
+	cfg := newConfig(opts)
+	initProcess()
+
+	shape := filepath.Join(dir, ShapeFile)
+	resnet := filepath.Join(dir, RecognizerFile)
+	// Checksums are verified in parallel with building the HOG path; a
+	// mismatch is a hard error naming the file.
+	errs := make(chan error, 2)
+	go func() { errs <- verifyFile(shape, ShapeSHA256) }()
+	go func() { errs <- verifyFile(resnet, RecognizerSHA256) }()
+	hog, herr := hogPath(dir)
+	if err := errors.Join(<-errs, <-errs, herr); err != nil {
+		return nil, err
+	}
+
+	first, err := openNet(shape, resnet, hog)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrModel, err)
+	}
+	e := &Encoder{dir: dir, cnnPath: filepath.Join(dir, CNNFile), idle: make(chan *worker, cfg.workers)}
+	e.workers = append(e.workers, &worker{net: first})
+	for len(e.workers) < cfg.workers {
+		n, err := first.clone()
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.workers = append(e.workers, &worker{net: n})
+	}
+	for _, w := range e.workers {
+		e.idle <- w
+	}
+	if !cfg.lazyCNN {
+		if err := verifyFile(e.cnnPath, CNNSHA256); err != nil {
+			e.Close()
+			return nil, err
+		}
+		for _, w := range e.workers {
+			if err := e.ensureCNN(w); err != nil {
+				e.Close()
+				return nil, err
+			}
+		}
+	}
+	e.LoadTime = time.Since(start)
+	return e, nil
+}
+
+// Workers is the size of the pool.
+func (e *Encoder) Workers() int { return len(e.workers) }
+
+// Close frees the networks. Encode calls in flight finish first.
+func (e *Encoder) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	for range e.workers {
+		w := <-e.idle
+		w.net.close()
+	}
+	return nil
+}
+
+// cnnVerify runs the CNN model checksum once per encoder.
+func (e *Encoder) ensureCNN(w *worker) error {
+	w.cnnOnce.Do(func() {
+		if w.cnnErr = verifyFile(e.cnnPath, CNNSHA256); w.cnnErr == nil {
+			w.cnnErr = w.net.loadCNN(e.cnnPath)
+		}
+	})
+	return w.cnnErr
+}
+
+// Encode decodes one image, finds every face and computes its descriptor.
+// It always returns a result (Source left for the caller to fill); when
+// err is non-nil the result carries the same error with its schema code
+// and no faces. ctx bounds the wait for a worker and is checked between
+// stages (a running dlib call is not interruptible).
+func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Result, error) {
+	start := time.Now()
+	res := result.New(result.Source{})
+	fail := func(err error) (*result.Result, error) {
+		res.TimingsMS.Total = ms(time.Since(start))
+		res.Fail(err)
+		return res, err
+	}
+	p, err := p.normalized()
+	if err != nil {
+		return fail(result.Errorf(result.CodeInternal, "invalid settings: %v", err))
+	}
+	res.Model = result.Model{Detector: p.Detector, Upsample: p.Upsample, Jitter: p.Jitter,
+		Recognizer: RecognizerName, RecognizerSHA256: RecognizerSHA256}
+
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return fail(ErrClosed)
+	}
+	var w *worker
+	select {
+	case w = <-e.idle:
+	case <-ctx.Done():
+		return fail(result.Errorf(result.CodeTimeout, "gave up waiting for a free worker: %v", ctx.Err()))
+	}
+	defer func() { e.idle <- w }()
+
+	if p.Detector == DetectorCNN {
+		if err := e.ensureCNN(w); err != nil {
+			return fail(result.Errorf(result.CodeInternal, "%v", err))
+		}
+	}
+
+	t := time.Now()
+	img, info, err := Decode(data, p.Limits)
+	res.TimingsMS.Decode = ms(time.Since(t))
+	res.Image = info
+	if err != nil {
+		return fail(err)
+	}
+	if err := stageCheck(ctx, "detect"); err != nil {
+		return fail(err)
+	}
+
+	t = time.Now()
+	dw, dh := detectSize(img.Width, img.Height, p)
+	kind := kindHOG
+	if p.Detector == DetectorCNN {
+		kind = kindCNN
+	}
+	rects, err := w.net.detect(img.Pix, img.Width, img.Height, dw, dh, kind, p.Upsample)
+	res.TimingsMS.Detect = ms(time.Since(t))
+	if err != nil {
+		return fail(internal(err))
+	}
+	if err := stageCheck(ctx, "landmarks"); err != nil {
+		return fail(err)
+	}
+
+	t = time.Now()
+	shapes, err := w.net.landmarks(img.Pix, img.Width, img.Height, rects)
+	res.TimingsMS.Landmarks = ms(time.Since(t))
+	if err != nil {
+		return fail(internal(err))
+	}
+	if err := stageCheck(ctx, "encode"); err != nil {
+		return fail(err)
+	}
+
+	t = time.Now()
+	descs, err := w.net.describe(img.Pix, img.Width, img.Height, rects, shapes, p.Jitter)
+	res.TimingsMS.Encode = ms(time.Since(t))
+	if err != nil {
+		return fail(internal(err))
+	}
+
+	for i, r := range rects {
+		f := result.Face{
+			Box:        clip(r, img.Width, img.Height),
+			Confidence: r.Confidence,
+			Landmarks:  make([][2]int, 5),
+			Descriptor: descs[i],
+		}
+		copy(f.Landmarks, shapes[i][:])
+		res.Faces = append(res.Faces, f)
+	}
+	res.TimingsMS.Total = ms(time.Since(start))
+	return res, nil
+}
+
+func stageCheck(ctx context.Context, stage string) error {
+	if err := ctx.Err(); err != nil {
+		return result.Errorf(result.CodeTimeout, "stopped before %s: %v", stage, err)
+	}
+	return nil
+}
+
+func internal(err error) error { return result.Errorf(result.CodeInternal, "%v", err) }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

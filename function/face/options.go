@@ -1,0 +1,87 @@
+package face
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/facevec/facevec/function/face/imagefmt"
+)
+
+// Detector names accepted in Params.Detector.
+const (
+	DetectorHOG = "hog"
+	DetectorCNN = "cnn"
+)
+
+// DefaultCNNMaxPixels bounds the image the CNN detector sees after
+// upsampling: it needs about 1 GB of RAM per megapixel, so larger inputs
+// are downscaled for detection (landmarks and chips still use full size).
+const DefaultCNNMaxPixels = 1_500_000
+
+// Params are the per-image settings.
+type Params struct {
+	Detector string // "hog" (default) or "cnn"
+	Upsample int    // detector upsampling, 0..MaxUpsample
+	Jitter   int    // >1: average that many jittered copies (face_recognition's num_jitters)
+	// MaxSide > 0 runs detection on a copy whose longer side is at most
+	// MaxSide; boxes are mapped back to full resolution.
+	MaxSide int
+	// CNNMaxPixels bounds the upsampled detection image of the CNN
+	// detector; 0 means DefaultCNNMaxPixels.
+	CNNMaxPixels int64
+	Limits       imagefmt.Limits
+}
+
+// MaxUpsample and MaxJitter bound the settings to what finishes in sane time.
+const (
+	MaxUpsample = 4
+	MaxJitter   = 100
+)
+
+func (p Params) normalized() (Params, error) {
+	if p.Detector == "" {
+		p.Detector = DetectorHOG
+	}
+	if p.Detector != DetectorHOG && p.Detector != DetectorCNN {
+		return p, fmt.Errorf("detector %q: want %q or %q", p.Detector, DetectorHOG, DetectorCNN)
+	}
+	if p.Upsample < 0 || p.Upsample > MaxUpsample {
+		return p, fmt.Errorf("upsample %d: want 0..%d", p.Upsample, MaxUpsample)
+	}
+	if p.Jitter < 0 || p.Jitter > MaxJitter {
+		return p, fmt.Errorf("jitter %d: want 0..%d", p.Jitter, MaxJitter)
+	}
+	if p.MaxSide < 0 {
+		return p, fmt.Errorf("max side %d: want 0 (never downscale) or a positive size", p.MaxSide)
+	}
+	if p.CNNMaxPixels <= 0 {
+		p.CNNMaxPixels = DefaultCNNMaxPixels
+	}
+	return p, nil
+}
+
+// Option configures an Encoder.
+type Option func(*config)
+
+type config struct {
+	workers int
+	lazyCNN bool
+}
+
+// WithWorkers sets the number of workers (each with its own networks).
+// The default is runtime.NumCPU().
+func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithCNN loads the CNN detector at start-up instead of on first use.
+func WithCNN() Option { return func(c *config) { c.lazyCNN = false } }
+
+func newConfig(opts []Option) config {
+	c := config{workers: runtime.NumCPU(), lazyCNN: true}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.workers < 1 {
+		c.workers = 1
+	}
+	return c
+}

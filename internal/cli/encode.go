@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/result"
+)
+
+func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
+	var f imageFlags
+	fs := newFlags("encode", "[flags] PATH...", stdio)
+	f.register(fs, true)
+	paths, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(paths) == 0 {
+		return 0, usageErr(stdio, fs, "no image paths given")
+	}
+	if msg := f.validate(); msg != "" {
+		return 0, usageErr(stdio, fs, "%s", msg)
+	}
+	files := expandPaths(paths)
+	enc, err := f.open()
+	if err != nil {
+		return 0, err
+	}
+	defer enc.Close()
+
+	var bar *progressbar.ProgressBar
+	if stdio.StderrIsTerminal && len(files) > 1 {
+		bar = progressbar.NewOptions(len(files), progressbar.OptionSetWriter(stdio.Stderr),
+			progressbar.OptionSetDescription("encoding"), progressbar.OptionShowCount(),
+			progressbar.OptionClearOnFinish())
+	}
+
+	out := bufio.NewWriter(stdio.Stdout)
+	defer out.Flush()
+	je := json.NewEncoder(out)
+	je.SetEscapeHTML(false)
+	failed := false
+	for r := range encodeAll(ctx, enc, files, f.params(), f.workers, f.maxBytes) {
+		if r.Error != nil {
+			failed = true
+		}
+		if err := je.Encode(r); err != nil {
+			return ExitError, err
+		}
+		// Flush per line so a consumer piping JSON Lines sees results as they come.
+		out.Flush()
+		if bar != nil {
+			bar.Add(1)
+		}
+	}
+	if failed {
+		return ExitError, nil
+	}
+	return ExitOK, nil
+}
+
+// encodeAll encodes files with up to workers in flight and yields the
+// results in input order.
+func encodeAll(ctx context.Context, enc *face.Encoder, files []string, p face.Params, workers int, maxBytes int64) <-chan *result.Result {
+	slots := make([]chan *result.Result, len(files))
+	for i := range slots {
+		slots[i] = make(chan *result.Result, 1)
+	}
+	sem := make(chan struct{}, max(workers, 1))
+	go func() {
+		var wg sync.WaitGroup
+		for i, path := range files {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				slots[i] <- encodeFile(ctx, enc, path, p, maxBytes)
+			}()
+		}
+		wg.Wait()
+	}()
+	out := make(chan *result.Result)
+	go func() {
+		defer close(out)
+		for _, s := range slots {
+			out <- <-s
+		}
+	}()
+	return out
+}
+
+func encodeFile(ctx context.Context, enc *face.Encoder, path string, p face.Params, maxBytes int64) *result.Result {
+	src := result.Source{File: path}
+	data, err := readImage(path, maxBytes)
+	if err != nil {
+		r := result.New(src)
+		r.Model = result.Model{Detector: p.Detector, Upsample: p.Upsample, Jitter: p.Jitter,
+			Recognizer: face.RecognizerName, RecognizerSHA256: face.RecognizerSHA256}
+		return r.Fail(err)
+	}
+	r, _ := enc.Encode(ctx, data, p)
+	r.Source = src
+	r.Source.Size = int64(len(data))
+	return r
+}
