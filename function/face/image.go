@@ -1,7 +1,6 @@
 package face
 
 import (
-	"bytes"
 	"math"
 
 	"github.com/facevec/facevec/function/face/imagefmt"
@@ -11,102 +10,53 @@ import (
 // Decode turns file bytes into an upright packed RGB image. Limits are
 // checked from the header before any pixel is allocated, so a
 // decompression bomb is refused cheaply. JPEG and PNG go through dlib's
-// libjpeg/libpng loaders, which is what keeps descriptors identical to the
+// libjpeg/libpng loaders, which keeps descriptors identical to the
 // dlib/face_recognition reference (Go's image/jpeg differs by 0.02-0.10);
-// other formats, and JPEGs libjpeg's dlib wrapper refuses (CMYK), use Go's
-// decoders.
+// CMYK/YCCK JPEGs (which dlib's loader misreads as RGBA) and the other
+// formats use Go's decoders.
 func Decode(data []byte, limits imagefmt.Limits) (*imagefmt.RGB, result.ImageInfo, error) {
 	var info result.ImageInfo
-	format, err := imagefmt.Sniff(data)
-	if err != nil {
-		return nil, info, err
-	}
-	info.Format = string(format)
 	hdr, err := imagefmt.ReadHeader(data)
+	info.Format = string(hdr.Format)
 	if err != nil {
 		return nil, info, err
 	}
 	if err := limits.Check(int64(len(data)), hdr); err != nil {
 		return nil, info, err
 	}
-	if format == imagefmt.JPEG && jpegTruncated(data) {
-		return nil, info, result.Errorf(result.CodeDecodeFailed, "JPEG data is truncated (no end-of-image marker after the scan)")
+	if hdr.Format == imagefmt.JPEG && imagefmt.JPEGTruncated(data) {
+		return nil, info, result.Errorf(result.CodeDecodeFailed, "JPEG data is truncated (no end-of-image marker after the image data)")
 	}
 
 	var img *imagefmt.RGB
-	switch format {
-	case imagefmt.JPEG, imagefmt.PNG:
-		pix, w, h, derr := dlibDecode(data, format == imagefmt.JPEG)
-		if derr == nil {
-			img = &imagefmt.RGB{Pix: pix, Width: w, Height: h}
-			break
+	if useDlib(hdr) {
+		pix, w, h, derr := dlibDecode(data, hdr.Format == imagefmt.JPEG)
+		if derr != nil {
+			return nil, info, result.Errorf(result.CodeDecodeFailed, "%s: %v", hdr.Format.Name(), derr)
 		}
-		// dlib refuses some valid files (CMYK/YCCK JPEG); Go decodes those.
-		img, err = imagefmt.Decode(data, format)
-		if err != nil {
-			return nil, info, result.Errorf(result.CodeDecodeFailed, "%s: %v", format.Name(), derr)
+		img = &imagefmt.RGB{Pix: pix, Width: w, Height: h}
+		if w != hdr.Width || h != hdr.Height {
+			return nil, info, result.Errorf(result.CodeDecodeFailed, "decoded %dx%d pixels but the header says %dx%d",
+				w, h, hdr.Width, hdr.Height)
 		}
-	default:
-		img, err = imagefmt.Decode(data, format)
-		if err != nil {
-			return nil, info, err
-		}
-	}
-	if img.Width != hdr.Width || img.Height != hdr.Height {
-		return nil, info, result.Errorf(result.CodeDecodeFailed, "decoded %dx%d pixels but the header says %dx%d",
-			img.Width, img.Height, hdr.Width, hdr.Height)
+	} else if img, err = imagefmt.Decode(data, hdr.Format); err != nil {
+		return nil, info, err
 	}
 
 	info.EXIFOrientation = hdr.Orientation
-	if info.EXIFOrientation < 1 || info.EXIFOrientation > 8 {
-		info.EXIFOrientation = 1
-	}
-	if info.EXIFOrientation != 1 {
-		img = img.Upright(info.EXIFOrientation)
-	}
+	img = img.Upright(hdr.Orientation)
 	info.Width, info.Height = img.Width, img.Height
 	return img, info, nil
 }
 
-// jpegTruncated reports whether the entropy-coded scan of a JPEG is cut
-// short. libjpeg only warns about that and pads the image with grey, which
-// would silently yield wrong or no faces, so we refuse it up front. The
-// end-of-image marker must follow the first start-of-scan; one inside an
-// EXIF thumbnail (before the scan) does not count.
-func jpegTruncated(data []byte) bool {
-	sos := jpegScanStart(data)
-	if sos < 0 {
+func useDlib(h imagefmt.Header) bool {
+	switch h.Format {
+	case imagefmt.PNG:
 		return true
+	case imagefmt.JPEG:
+		return h.ColorModel != imagefmt.ColorCMYK && h.ColorModel != imagefmt.ColorYCCK
 	}
-	return bytes.LastIndex(data, []byte{0xFF, 0xD9}) < sos
-}
-
-// jpegScanStart walks the marker segments to the first SOS and returns its
-// offset, or -1 when the stream ends first.
-func jpegScanStart(d []byte) int {
-	i := 2 // after SOI
-	for i+4 <= len(d) {
-		if d[i] != 0xFF {
-			return -1
-		}
-		m := d[i+1]
-		switch {
-		case m == 0xFF: // fill byte
-			i++
-			continue
-		case m == 0xDA:
-			return i
-		case m == 0x01 || (m >= 0xD0 && m <= 0xD8):
-			i += 2
-			continue
-		}
-		n := int(d[i+2])<<8 | int(d[i+3])
-		if n < 2 {
-			return -1
-		}
-		i += 2 + n
-	}
-	return -1
+	return false
 }
 
 // detectSize returns the size of the copy the detector runs on.

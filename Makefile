@@ -1,0 +1,89 @@
+# facevec — see README.md. Every target installs what it needs first, so a
+# fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+DIST      := dist
+MODELS    := models
+GOFLAGS_TEST ?=
+# Debian packages: dlib and what its static archive links against, the real
+# AWS CLI for the CLI conformance test, zip for packaging.
+APT_PKGS  := libdlib-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev libgfortran-12-dev \
+             pkg-config zip unzip awscli ca-certificates
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The Lambda binary: static, no -march=native (runs on any x86_64 host).
+LAMBDA_TAGS    := lambda.norpc netgo osusergo static
+LAMBDA_LDFLAGS := -s -w -linkmode external -extldflags -static
+GOARCH_LAMBDA  ?= amd64
+
+.PHONY: help deps models build package test unit race e2e bench fuzz run golden deploy undeploy clean
+
+help:
+	@echo "make run      the main job: embedded AWS stack, fixtures uploaded, face vectors printed"
+	@echo "make test     everything that runs here (unit, race, e2e on the embedded stack)"
+	@echo "make deps | models | build | package | e2e | bench | fuzz | golden | deploy | undeploy | clean"
+
+deps: ## system packages (sudo when not root); skips what is installed
+	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "deps: all packages present"; fi
+
+$(DIST)/facevec: deps $(shell find cmd internal function result localstack -name '*.go' -o -name '*.cpp' -o -name '*.h' 2>/dev/null) go.mod
+	@mkdir -p $(DIST)
+	$(GO) build -o $@ ./cmd/facevec
+
+build: $(DIST)/facevec ## the CLI in dist/facevec
+
+models: deps $(DIST)/facevec ## fetch + verify the dlib models, write the serialised HOG detector
+	scripts/models.sh $(MODELS)
+	$(DIST)/facevec models --models $(MODELS)
+
+$(DIST)/lambda/bootstrap: deps $(shell find function result -name '*.go' -o -name '*.cpp' -o -name '*.h') go.mod
+	@mkdir -p $(DIST)/lambda
+	CGO_ENABLED=1 GOARCH=$(GOARCH_LAMBDA) $(GO) build -trimpath -tags '$(LAMBDA_TAGS)' \
+	  -ldflags '$(LAMBDA_LDFLAGS)' -o $@ ./function
+
+package: models $(DIST)/lambda/bootstrap ## dist/function.zip: static bootstrap + models/
+	@rm -rf $(DIST)/lambda/models && mkdir -p $(DIST)/lambda/models
+	cp $(MODELS)/*.dat $(DIST)/lambda/models/
+	@rm -f $(DIST)/function.zip
+	cd $(DIST)/lambda && zip -q -9 -r ../function.zip bootstrap models
+	@ls -l $(DIST)/function.zip | awk '{printf "package: %s (%.1f MiB)\n", $$NF, $$5/1048576}'
+	@test $$(stat -c %s $(DIST)/function.zip) -le 52428800 || { echo "package: function.zip is over 50 MiB"; exit 1; }
+
+unit: models ## Go unit tests (encoder, function, harness, CLI)
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test $(GOFLAGS_TEST) -count=1 ./...
+
+race: models ## the Go side under the race detector
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -race -count=1 ./result/... ./function/... ./localstack/... ./internal/...
+
+e2e: package ## end to end: LocalStack when Docker answers, else embedded (E2E_BACKEND=localstack|embedded|aws)
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) FACEVEC_ZIP=$(CURDIR)/$(DIST)/function.zip \
+	  $(GO) test -tags e2e -count=1 -timeout 20m -v ./e2e/... 2>&1 | tee $(DIST)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|SKIP)|e2e:' ; exit $${PIPESTATUS[0]}
+
+test: unit e2e ## everything that runs here; what .ci/run calls
+
+bench: models ## encoder benchmarks (see issue: native baseline comes later)
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -run '^$$' -bench . -benchmem -count 5 ./function/face/ | tee $(DIST)/bench.txt
+
+fuzz: ## each fuzz target for FUZZTIME (default 30s)
+	@for t in $$($(GO) test -list 'Fuzz.*' ./function/face/imagefmt/ | grep ^Fuzz); do \
+	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./function/face/imagefmt/ || exit 1; done
+
+golden: models build ## regenerate fixtures/golden from the current encoder
+	$(GO) run ./fixtures/golden/gen -models $(MODELS)
+
+run: package ## the main job on the embedded stack
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) run ./cmd/facevec run --zip $(DIST)/function.zip $${IMAGES:+--images "$$IMAGES"}
+
+deploy: package ## real AWS (see README)
+	deploy/deploy.sh
+
+undeploy:
+	deploy/undeploy.sh
+
+clean:
+	rm -rf $(DIST)

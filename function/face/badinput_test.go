@@ -1,0 +1,126 @@
+package face
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"strings"
+	"testing"
+
+	"github.com/facevec/facevec/function/face/imagefmt"
+	"github.com/facevec/facevec/result"
+)
+
+// pngHeader builds a tiny, valid-CRC PNG whose IHDR claims w x h pixels:
+// a decompression bomb in 60 bytes.
+func pngHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		c := append([]byte(typ), data...)
+		b.Write(c)
+		binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(c))
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+	chunk("IHDR", ihdr)
+	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
+	chunk("IEND", nil)
+	return b.Bytes()
+}
+
+func plainJPEG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(x + y), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestBadInputs(t *testing.T) {
+	e := testEncoder(t)
+	good := plainJPEG(t, 200, 150)
+	tests := []struct {
+		name   string
+		data   []byte
+		limits imagefmt.Limits
+		want   error
+		msg    string // a word the message must contain
+	}{
+		{"zero bytes", nil, imagefmt.Limits{}, result.ErrDecodeFailed, "empty"},
+		{"truncated jpeg", good[:len(good)/2], imagefmt.Limits{}, result.ErrDecodeFailed, "truncated"},
+		{"jpeg header only", good[:20], imagefmt.Limits{}, result.ErrDecodeFailed, ""},
+		{"text file", []byte("hello, this is not an image\n"), imagefmt.Limits{}, result.ErrUnsupportedFormat, "text"},
+		{"pdf", []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"), imagefmt.Limits{}, result.ErrUnsupportedFormat, "PDF"},
+		{"heic", append([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), make([]byte, 64)...), imagefmt.Limits{}, result.ErrUnsupportedFormat, "HEIC"},
+		{"50000x50000 png header", pngHeader(50000, 50000), imagefmt.Limits{MaxPixels: 50_000_000}, result.ErrTooLarge, "50000"},
+		{"over max bytes", good, imagefmt.Limits{MaxBytes: int64(len(good) - 1)}, result.ErrTooLarge, "bytes"},
+		{"zero-size png", pngHeader(0, 10), imagefmt.Limits{}, result.ErrDecodeFailed, ""},
+		{"corrupt png data", pngHeader(64, 64), imagefmt.Limits{}, result.ErrDecodeFailed, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := e.Encode(context.Background(), tc.data, Params{Limits: tc.limits})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if r == nil || r.Error == nil {
+				t.Fatalf("result has no error: %+v", r)
+			}
+			if r.Error.Code != result.CodeOf(tc.want) {
+				t.Errorf("code %q, want %q", r.Error.Code, result.CodeOf(tc.want))
+			}
+			if len(r.Faces) != 0 || r.Faces == nil {
+				t.Errorf("faces = %v, want []", r.Faces)
+			}
+			if !strings.Contains(strings.ToLower(r.Error.Message), strings.ToLower(tc.msg)) {
+				t.Errorf("message %q does not mention %q", r.Error.Message, tc.msg)
+			}
+		})
+	}
+}
+
+func TestInvalidParams(t *testing.T) {
+	e := testEncoder(t)
+	for _, p := range []Params{{Detector: "sift"}, {Upsample: -1}, {Upsample: 9}, {Jitter: 1000}, {MaxSide: -5}} {
+		if _, err := e.Encode(context.Background(), plainJPEG(t, 20, 20), p); err == nil {
+			t.Errorf("%+v: no error", p)
+		}
+	}
+}
+
+func TestNoFaceImage(t *testing.T) {
+	e := testEncoder(t)
+	r := mustEncode(t, e, plainJPEG(t, 320, 240), Params{Upsample: 1})
+	if len(r.Faces) != 0 {
+		t.Errorf("%d faces in a gradient", len(r.Faces))
+	}
+	if r.Image.Width != 320 || r.Image.Height != 240 || r.Image.Format != "jpeg" {
+		t.Errorf("image info %+v", r.Image)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	e := testEncoder(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r, err := e.Encode(ctx, plainJPEG(t, 64, 64), Params{})
+	if !errors.Is(err, result.ErrTimeout) || r.Error == nil || r.Error.Code != result.CodeTimeout {
+		t.Fatalf("err %v, result error %+v; want timeout", err, r.Error)
+	}
+}
