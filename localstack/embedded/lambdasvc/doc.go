@@ -1,0 +1,18 @@
+// Package lambdasvc is the Lambda part of the embedded AWS stand-in: the
+// Lambda REST API (the subset facevec, the AWS SDK and the AWS CLI use) and
+// an execution engine that runs a function's real `bootstrap` as child
+// processes against our own implementation of the Lambda Runtime API.
+//
+// AWS's runtime interface emulator serves one invocation at a time and is
+// an internal tool, so each execution environment here is one process with
+// its own Runtime API server on 127.0.0.1. Up to Options.MaxConcurrency
+// environments run per function; they are started on demand, reused while
+// warm, and killed (whole process group) on timeout, crash, code or
+// configuration change, deletion and Close.
+//
+// Invocation semantics follow AWS: RequestResponse answers 200 with the
+// function's payload, or with X-Amz-Function-Error: Unhandled and an error
+// document ({"errorMessage", "errorType"}); Event queues the payload and
+// retries failures up to MaximumRetryAttempts before dropping the event to
+// an inspectable dead-letter list.
+package lambdasvc

@@ -1,0 +1,255 @@
+package lambdasvc
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// environment is one execution environment: a bootstrap process in its own
+// process group plus its Runtime API server. The pool hands it to one
+// invocation at a time.
+type environment struct {
+	id      int64
+	spec    *spec
+	tmp     string // TMPDIR and HOME
+	api     *runtimeAPI
+	cmd     *exec.Cmd
+	pid     int
+	started time.Time
+	log     *slog.Logger
+
+	exited  chan struct{} // closed once the process is reaped and its group killed
+	waitErr error         // valid after exited is closed
+
+	pumps   []*pipePump                // stdout, stderr
+	served  int                        // invocations handed over; only its holder touches it
+	capture atomic.Pointer[tailBuffer] // output of the current invocation, for LogType Tail
+	killed  atomic.Bool
+}
+
+// startEnvironment starts bootstrap from sp.codeDir against a fresh Runtime
+// API server. Output goes line by line to logs (and the current capture)
+// and to the logger at debug.
+func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*environment, error) {
+	attr := procAttr()
+	if attr == nil {
+		return nil, fmt.Errorf("lambdasvc: function processes need process groups, which this system lacks")
+	}
+	// Like Lambda's /tmp, private to the environment and gone with it.
+	tmp := filepath.Join(sp.tmpRoot, strconv.FormatInt(id, 10))
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("create /tmp of the environment: %w", err)
+	}
+	api, err := newRuntimeAPI(logger)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		api.shutdown()
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("stdout pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		api.shutdown()
+		outR.Close()
+		outW.Close()
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("stderr pipe: %w", err)
+	}
+	cmd := &exec.Cmd{
+		Path:        filepath.Join(sp.codeDir, "bootstrap"),
+		Args:        []string{filepath.Join(sp.codeDir, "bootstrap")},
+		Dir:         sp.codeDir,
+		Env:         sp.environ(tmp, api.addr()),
+		Stdout:      outW, // *os.File: the child writes the pipe directly, Wait does not copy
+		Stderr:      errW,
+		SysProcAttr: attr,
+	}
+	err = cmd.Start()
+	// The child has its copies; ours must go so the readers see EOF.
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		api.shutdown()
+		outR.Close()
+		errR.Close()
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	e := &environment{
+		tmp:     tmp,
+		id:      id,
+		spec:    sp,
+		api:     api,
+		cmd:     cmd,
+		pid:     cmd.Process.Pid,
+		started: time.Now(),
+		log:     logger.With("function", sp.name, "pid", cmd.Process.Pid),
+		exited:  make(chan struct{}),
+	}
+	emit := func(stream string) func([]byte) {
+		return func(line []byte) {
+			logs.appendLine(line)
+			if c := e.capture.Load(); c != nil {
+				c.appendLine(line)
+			}
+			e.log.Debug("function output", "stream", stream, "line", string(line[:len(line)-1]))
+		}
+	}
+	e.pumps = []*pipePump{newPipePump(outR, emit("stdout")), newPipePump(errR, emit("stderr"))}
+	for _, p := range e.pumps {
+		go p.run()
+	}
+	go e.reap()
+	e.log.Debug("execution environment started", "env", id, "runtime_api", api.addr())
+	return e, nil
+}
+
+// reap waits for the process, kills what is left of its group, drains its
+// output and closes its Runtime API.
+func (e *environment) reap() {
+	err := e.cmd.Wait()
+	// Children the function started may still hold the pipes open.
+	if kerr := killGroup(e.pid); kerr != nil {
+		e.log.Warn("could not kill process group", "err", kerr)
+	}
+	t := time.NewTimer(2 * time.Second)
+	for _, p := range e.pumps {
+		select {
+		case <-p.done:
+		case <-t.C:
+			// Someone outside the group (setsid) keeps the pipe: stop reading.
+			p.f.Close()
+			<-p.done
+		}
+	}
+	t.Stop()
+	for _, p := range e.pumps {
+		p.f.Close()
+	}
+	e.api.shutdown()
+	if rerr := os.RemoveAll(e.tmp); rerr != nil {
+		e.log.Warn("could not remove the environment's /tmp", "dir", e.tmp, "err", rerr)
+	}
+	e.waitErr = err
+	e.log.Debug("execution environment exited", "env", e.id, "status", e.exitStatus(), "killed", e.killed.Load())
+	close(e.exited)
+}
+
+// flushOutput waits briefly until what the process wrote so far is logged.
+func (e *environment) flushOutput() {
+	for _, p := range e.pumps {
+		p.flush(100 * time.Millisecond)
+	}
+}
+
+// kill ends the process group and waits until the process is reaped.
+// Idempotent.
+func (e *environment) kill() {
+	e.killed.Store(true)
+	select {
+	case <-e.exited:
+		return
+	default:
+	}
+	if err := killGroup(e.pid); err != nil {
+		e.log.Warn("could not kill process group", "err", err)
+	}
+	<-e.exited
+}
+
+func (e *environment) hasExited() bool {
+	select {
+	case <-e.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// exitStatus describes how the process ended, the way Lambda words it
+// ("exit status 2", "signal: killed"); "" while it runs or after a clean exit.
+func (e *environment) exitStatus() string {
+	if st := e.cmd.ProcessState; st != nil && !st.Success() {
+		return st.String()
+	}
+	return ""
+}
+
+// exitResult is the error an invocation gets when the runtime exits.
+func (e *environment) exitResult(requestID string) runtimeResult {
+	msg := "RequestId: " + requestID + " Error: Runtime exited without providing a reason"
+	if st := e.exitStatus(); st != "" {
+		msg = "RequestId: " + requestID + " Error: Runtime exited with error: " + st
+	}
+	return errorResult("Runtime.ExitError", msg)
+}
+
+// run hands inv to the environment and waits for the answer.
+//
+// keep is whether the environment can serve again. delivered is false only
+// when a warm environment died between invocations before taking inv: the
+// function never saw the event, so the caller may run it elsewhere.
+func (e *environment) run(inv *invocation, initTimeout time.Duration, closing <-chan struct{}) (res runtimeResult, keep, delivered bool) {
+	fresh := e.served == 0
+	var initC <-chan time.Time
+	if fresh {
+		t := time.NewTimer(initTimeout)
+		defer t.Stop()
+		initC = t.C
+	}
+	select {
+	case e.api.work <- inv:
+	case <-e.api.initErrC:
+		e.kill()
+		return e.api.initFailure(), false, true
+	case <-e.exited:
+		if !fresh {
+			return runtimeResult{}, false, false
+		}
+		return e.exitResult(inv.id), false, true
+	case <-initC:
+		e.kill()
+		return errorResult("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Runtime did not become ready: init phase timed out after %.2f seconds", inv.id, initTimeout.Seconds())), false, true
+	case <-closing:
+		e.kill()
+		return runtimeResult{}, false, true
+	}
+	e.served++
+
+	t := time.NewTimer(inv.timeout)
+	defer t.Stop()
+	select {
+	case res := <-inv.result:
+		return res, true, true
+	case <-e.exited:
+		// It may have answered just before exiting (a panic is reported,
+		// then the process exits).
+		select {
+		case res := <-inv.result:
+			return res, false, true
+		default:
+		}
+		return e.exitResult(inv.id), false, true
+	case <-t.C:
+		e.kill()
+		select {
+		case res := <-inv.result: // answered as the timer fired
+			return res, false, true
+		default:
+		}
+		return errorResult("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, inv.timeout.Seconds())), false, true
+	case <-closing:
+		e.kill()
+		return runtimeResult{}, false, true
+	}
+}

@@ -1,0 +1,196 @@
+// Command echofn is the test function of lambdasvc: a provided.al2023
+// bootstrap built with aws-lambda-go. What it does per event is driven by
+// the event, so tests can make it echo, sleep, fail, panic, exit and report
+// its process and environment. Env ECHOFN_INIT_EXIT and ECHOFN_INIT_ERROR
+// make it fail at start-up.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+type event struct {
+	Echo     json.RawMessage `json:"echo"`      // with echo_only: the whole response
+	EchoOnly bool            `json:"echo_only"` // answer exactly Echo (deterministic, for comparisons)
+	SleepMs  int             `json:"sleep_ms"`
+	Fail     string          `json:"fail"`  // return an error with this message
+	Panic    string          `json:"panic"` // panic with this message
+	Exit     *int            `json:"exit"`  // os.Exit mid-invocation
+	Env      []string        `json:"env"`   // report these variables
+	EnvNames bool            `json:"env_names"`
+	Spawn    bool            `json:"spawn"` // start a child that sleeps (must die with the group)
+	Print    string          `json:"print"` // write this line to stdout and stderr
+	// BogusPost posts a response for a made-up request id to the Runtime
+	// API and reports what came back.
+	BogusPost bool `json:"bogus_post"`
+	Big       int  `json:"big"` // answer with a string of this many bytes
+}
+
+type response struct {
+	Echo       json.RawMessage   `json:"echo,omitempty"`
+	PID        int               `json:"pid"`
+	PPID       int               `json:"ppid"`
+	Cwd        string            `json:"cwd"`
+	RequestID  string            `json:"request_id"`
+	ARN        string            `json:"arn"`
+	DeadlineMs int64             `json:"deadline_in_ms"`
+	Env        map[string]string `json:"env,omitempty"`
+	EnvNames   []string          `json:"env_names,omitempty"`
+	ChildPID   int               `json:"child_pid,omitempty"`
+	Bogus      *bogusResult      `json:"bogus,omitempty"`
+	Big        string            `json:"big,omitempty"`
+	Client     json.RawMessage   `json:"client_context,omitempty"`
+}
+
+type bogusResult struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+func handle(ctx context.Context, ev event) (any, error) {
+	lc, _ := lambdacontext.FromContext(ctx)
+	reqID := ""
+	if lc != nil {
+		reqID = lc.AwsRequestID
+	}
+	fmt.Printf("echofn invoked request_id=%s pid=%d\n", reqID, os.Getpid())
+	if ev.Print != "" {
+		fmt.Println(ev.Print)
+		fmt.Fprintln(os.Stderr, ev.Print)
+	}
+	if ev.SleepMs > 0 {
+		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
+	}
+	if ev.Exit != nil {
+		os.Exit(*ev.Exit)
+	}
+	if ev.Panic != "" {
+		panic(ev.Panic)
+	}
+	if ev.Fail != "" {
+		return nil, errors.New(ev.Fail)
+	}
+	if ev.EchoOnly {
+		return ev.Echo, nil
+	}
+	cwd, _ := os.Getwd()
+	resp := response{Echo: ev.Echo, PID: os.Getpid(), PPID: os.Getppid(), Cwd: cwd, RequestID: reqID}
+	if lc != nil {
+		resp.ARN = lc.InvokedFunctionArn
+		if lc.ClientContext.Custom != nil {
+			resp.Client, _ = json.Marshal(lc.ClientContext.Custom)
+		}
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		resp.DeadlineMs = time.Until(dl).Milliseconds()
+	}
+	if len(ev.Env) > 0 {
+		resp.Env = map[string]string{}
+		for _, k := range ev.Env {
+			if v, ok := os.LookupEnv(k); ok {
+				resp.Env[k] = v
+			}
+		}
+	}
+	if ev.EnvNames {
+		for _, kv := range os.Environ() {
+			k, _, _ := strings.Cut(kv, "=")
+			resp.EnvNames = append(resp.EnvNames, k)
+		}
+		sort.Strings(resp.EnvNames)
+	}
+	if ev.Spawn {
+		pid, err := spawnSleeper()
+		if err != nil {
+			return nil, err
+		}
+		resp.ChildPID = pid
+	}
+	if ev.BogusPost {
+		b, err := bogusPost()
+		if err != nil {
+			return nil, err
+		}
+		resp.Bogus = b
+	}
+	if ev.Big > 0 {
+		resp.Big = strings.Repeat("x", ev.Big)
+	}
+	return resp, nil
+}
+
+// spawnSleeper starts a copy of this binary that only sleeps, in the same
+// process group, and returns its pid.
+func spawnSleeper() (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	p, err := os.StartProcess(self, []string{self}, &os.ProcAttr{
+		Env:   []string{"ECHOFN_SLEEPER=1"},
+		Files: []*os.File{nil, os.Stdout, os.Stderr},
+	})
+	if err != nil {
+		return 0, err
+	}
+	pid := p.Pid
+	_ = p.Release()
+	return pid, nil
+}
+
+func bogusPost() (*bogusResult, error) {
+	url := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/invocation/not-a-request-id/response"
+	resp, err := http.Post(url, "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(body) {
+		body, _ = json.Marshal(string(body))
+	}
+	return &bogusResult{Status: resp.StatusCode, Body: body}, nil
+}
+
+// initError reports a failed start the way a runtime should, then exits.
+func initError(msg string) {
+	url := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/init/error"
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"errorMessage":`+strconv.Quote(msg)+`,"errorType":"InitFailure"}`))
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", "Runtime.InitFailure")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	os.Exit(1)
+}
+
+func main() {
+	if os.Getenv("ECHOFN_SLEEPER") != "" {
+		time.Sleep(time.Hour)
+		return
+	}
+	if v := os.Getenv("ECHOFN_INIT_ERROR"); v != "" {
+		initError(v)
+	}
+	if v := os.Getenv("ECHOFN_INIT_EXIT"); v != "" {
+		code, _ := strconv.Atoi(v)
+		fmt.Fprintln(os.Stderr, "echofn: exiting during init as asked")
+		os.Exit(code)
+	}
+	lambda.Start(handle)
+}

@@ -1,0 +1,45 @@
+package embedded
+
+import (
+	"log/slog"
+
+	"github.com/facevec/facevec/localstack/embedded/s3svc"
+)
+
+// DefaultAddr listens on an ephemeral loopback port: the stack accepts any
+// credentials, so it must not be reachable from other hosts by default.
+const DefaultAddr = "127.0.0.1:0"
+
+// Option configures Start.
+type Option func(*config)
+
+type config struct {
+	addr           string
+	region         string
+	logger         *slog.Logger
+	maxConcurrency int
+	workDir        string
+	faults         *s3svc.Faults
+}
+
+// WithAddr sets the listen address (default 127.0.0.1:0). A non-loopback
+// address exposes an unauthenticated AWS API; only do that on purpose.
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithRegion sets the region of the stack (default us-east-1).
+func WithRegion(region string) Option { return func(c *config) { c.region = region } }
+
+// WithLogger sets the logger for the stack and its services (default
+// slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithMaxConcurrency bounds how many function instances run at once
+// (passed to the Lambda service; 0 keeps its default).
+func WithMaxConcurrency(n int) Option { return func(c *config) { c.maxConcurrency = n } }
+
+// WithWorkDir sets where the Lambda service unpacks function code (default:
+// its own temporary directory).
+func WithWorkDir(dir string) Option { return func(c *config) { c.workDir = dir } }
+
+// WithFaults injects S3 faults (see s3svc.Faults) for reliability tests.
+func WithFaults(f *s3svc.Faults) Option { return func(c *config) { c.faults = f } }

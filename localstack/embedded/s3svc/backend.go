@@ -1,0 +1,129 @@
+package s3svc
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"hash"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rclone/gofakes3"
+	"github.com/rclone/gofakes3/s3mem"
+)
+
+// written is one object a request stored, as the event must describe it.
+type written struct {
+	bucket, key string
+	size        int64
+	etag        string // without quotes, as in events
+	versionID   string
+	at          time.Time
+}
+
+// capture collects the writes of one request. The HTTP layer puts it in the
+// request context; the backend fills it. Reading what was really stored,
+// rather than re-reading the object afterwards, keeps the event right when
+// two requests write the same key at once.
+type capture struct {
+	mu     sync.Mutex
+	writes []written
+}
+
+type captureKey struct{}
+
+func withCapture(ctx context.Context, c *capture) context.Context {
+	return context.WithValue(ctx, captureKey{}, c)
+}
+
+func (c *capture) add(w written) {
+	c.mu.Lock()
+	c.writes = append(c.writes, w)
+	c.mu.Unlock()
+}
+
+func (c *capture) list() []written {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]written(nil), c.writes...)
+}
+
+// backend is s3mem with its object writes observed. Embedding the concrete
+// *s3mem.Backend keeps its optional interfaces (VersionedBackend,
+// ObjectTaggingBackend) visible to gofakes3's type assertions.
+type backend struct {
+	*s3mem.Backend
+	onBucketDeleted func(bucket string)
+}
+
+var (
+	_ gofakes3.Backend              = (*backend)(nil)
+	_ gofakes3.VersionedBackend     = (*backend)(nil)
+	_ gofakes3.ObjectTaggingBackend = (*backend)(nil)
+)
+
+// PutObject stores the object and records its size and MD5 (the ETag s3mem
+// stores) from the bytes that really went in.
+func (b *backend) PutObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (gofakes3.PutObjectResult, error) {
+	cr := &countingReader{r: input, h: md5.New()}
+	res, err := b.Backend.PutObject(ctx, bucket, key, meta, cr, size)
+	if err != nil {
+		return res, err
+	}
+	if c, ok := ctx.Value(captureKey{}).(*capture); ok {
+		etag := strings.Trim(res.ETag, `"`)
+		if etag == "" {
+			etag = hex.EncodeToString(cr.h.Sum(nil))
+		}
+		c.add(written{bucket: bucket, key: key, size: cr.n, etag: etag, versionID: string(res.VersionID), at: time.Now()})
+	}
+	return res, nil
+}
+
+// CopyObject is s3mem's copy, routed through PutObject above so the copy is
+// observed like any other write.
+func (b *backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (res gofakes3.CopyObjectResult, err error) {
+	src, err := b.Backend.GetObject(ctx, srcBucket, srcKey, nil)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := src.Contents.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	if _, err := b.PutObject(ctx, dstBucket, dstKey, meta, src.Contents, src.Size); err != nil {
+		return res, err
+	}
+	return gofakes3.CopyObjectResult{
+		ETag:         `"` + hex.EncodeToString(src.Hash) + `"`,
+		LastModified: gofakes3.NewContentTime(time.Now()),
+	}, nil
+}
+
+// DeleteBucket also forgets the bucket's notification configuration, so a
+// bucket created again under the same name starts without one, as on S3.
+func (b *backend) DeleteBucket(ctx context.Context, name string) error {
+	if err := b.Backend.DeleteBucket(ctx, name); err != nil {
+		return err
+	}
+	if b.onBucketDeleted != nil {
+		b.onBucketDeleted(name)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.h.Write(p[:n])
+	return n, err
+}

@@ -1,0 +1,26 @@
+// Package s3svc is the S3 half of the embedded AWS stand-in: an http.Handler
+// that serves the S3 REST API from gofakes3's in-memory backend and adds what
+// gofakes3 lacks, bucket notifications to Lambda.
+//
+// Notifications follow AWS:
+//
+//   - PutBucketNotificationConfiguration / GetBucketNotificationConfiguration
+//     (`?notification` on a bucket) take and return the AWS XML, with
+//     CloudFunctionConfiguration (LambdaFunctionConfiguration is accepted as
+//     an alias on input). Only Lambda destinations and s3:ObjectCreated:*
+//     events are delivered; anything else is refused with a clear error
+//     rather than stored and silently never delivered.
+//   - Filter rules match the key as it appears in the event, that is
+//     URL-encoded (a space is "+"), case-sensitively; prefix and suffix must
+//     both match when both are given. Rule names come back as "Prefix" and
+//     "Suffix", as S3 returns them.
+//   - A successful PutObject, CopyObject, CompleteMultipartUpload or browser
+//     POST emits one event per matching configuration, asynchronously, in the
+//     S3 event JSON (eventVersion 2.1) through an Invoker. The eTag in the
+//     event is the stored object's ETag, the one GetObject returns, so a
+//     function can make a conditional GET with it.
+//   - DeleteBucket drops the bucket's configuration.
+//
+// Faults (WithFaults) lets reliability tests make object reads and writes
+// fail with 503 SlowDown or answer late.
+package s3svc

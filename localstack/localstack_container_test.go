@@ -1,0 +1,232 @@
+package localstack
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+func TestLambdaDockerFlags(t *testing.T) {
+	tests := []struct {
+		labels map[string]string
+		want   string
+	}{
+		{nil, ""},
+		{map[string]string{"org.testcontainers.sessionId": "abc123"}, "-l org.testcontainers.sessionId=abc123"},
+		{
+			map[string]string{"org.testcontainers": "true", "org.testcontainers.sessionId": "s1", "org.testcontainers.lang": "go"},
+			"-l org.testcontainers=true -l org.testcontainers.lang=go -l org.testcontainers.sessionId=s1",
+		},
+		{map[string]string{"note": "two words"}, "-l 'note=two words'"},
+		{map[string]string{"q": "it's"}, `-l 'q=it'"'"'s'`},
+	}
+	for _, tt := range tests {
+		if got := lambdaDockerFlags(tt.labels); got != tt.want {
+			t.Errorf("lambdaDockerFlags(%v) = %q, want %q", tt.labels, got, tt.want)
+		}
+	}
+}
+
+// TestContainerEnvCarriesSessionLabels uses testcontainers' real generic
+// labels, the ones Ryuk filters on.
+func TestContainerEnvCarriesSessionLabels(t *testing.T) {
+	labels := testcontainers.GenericLabels()
+	session := testcontainers.SessionID()
+	if session == "" {
+		t.Fatal("testcontainers has no session id")
+	}
+	env := containerEnv("", labels, nil)
+	flags := env["LAMBDA_DOCKER_FLAGS"]
+	if !strings.Contains(flags, "-l org.testcontainers.sessionId="+session) {
+		t.Errorf("LAMBDA_DOCKER_FLAGS %q lacks the session label %s", flags, session)
+	}
+	for k, v := range labels {
+		if !strings.Contains(flags, k+"="+v) {
+			t.Errorf("LAMBDA_DOCKER_FLAGS %q lacks label %s=%s", flags, k, v)
+		}
+	}
+	if env["SERVICES"] != "s3,lambda,iam,sts,cloudformation,logs" {
+		t.Errorf("SERVICES = %q", env["SERVICES"])
+	}
+	if env["LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT"] != "60" {
+		t.Errorf("LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT = %q", env["LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT"])
+	}
+	if _, ok := env[EnvAuthToken]; ok {
+		t.Errorf("an empty auth token was forwarded")
+	}
+}
+
+func TestContainerEnv(t *testing.T) {
+	labels := map[string]string{"org.testcontainers.sessionId": "s1"}
+	tests := []struct {
+		name  string
+		token string
+		extra map[string]string
+		want  map[string]string
+	}{
+		{
+			name:  "token forwarded",
+			token: "ls-abc",
+			want:  map[string]string{EnvAuthToken: "ls-abc", "LAMBDA_DOCKER_FLAGS": "-l org.testcontainers.sessionId=s1"},
+		},
+		{
+			name:  "extra env overrides defaults",
+			extra: map[string]string{"SERVICES": "s3,lambda", "DEBUG": "1", "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "120"},
+			want:  map[string]string{"SERVICES": "s3,lambda", "DEBUG": "1", "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "120"},
+		},
+		{
+			name:  "user docker flags kept, labels appended",
+			extra: map[string]string{"LAMBDA_DOCKER_FLAGS": " --dns 1.1.1.1 "},
+			want:  map[string]string{"LAMBDA_DOCKER_FLAGS": "--dns 1.1.1.1 -l org.testcontainers.sessionId=s1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := containerEnv(tt.token, labels, tt.extra)
+			for k, v := range tt.want {
+				if env[k] != v {
+					t.Errorf("%s = %q, want %q", k, env[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestHealthReady(t *testing.T) {
+	required := []string{"s3", "lambda"}
+	tests := []struct {
+		body string
+		want bool
+	}{
+		{`{"services": {"s3": "running", "lambda": "available", "sqs": "disabled"}, "version": "4.14.0"}`, true},
+		{`{"services": {"s3": "available", "lambda": "available"}}`, true},
+		{`{"services": {"s3": "running", "lambda": "initializing"}}`, false},
+		{`{"services": {"s3": "running"}}`, false},
+		{`{"services": {"s3": "error", "lambda": "running"}}`, false},
+		{`{}`, false},
+		{`not json`, false},
+		{``, false},
+	}
+	for _, tt := range tests {
+		if got := healthReady(strings.NewReader(tt.body), required); got != tt.want {
+			t.Errorf("healthReady(%s) = %v, want %v", tt.body, got, tt.want)
+		}
+	}
+	if got := requiredServices(map[string]string{"SERVICES": " s3, lambda,,logs "}); strings.Join(got, "|") != "s3|lambda|logs" {
+		t.Errorf("requiredServices = %q", got)
+	}
+}
+
+func TestLocalStackOptions(t *testing.T) {
+	var logs bytes.Buffer
+	c := newConfig([]Option{WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))})
+	env := containerEnv("tok", map[string]string{"k": "v"}, nil)
+
+	req := testcontainers.GenericContainerRequest{ContainerRequest: testcontainers.ContainerRequest{Image: placeholderImage}}
+	for _, o := range localstackOptions(c, "localstack/localstack:2026.01", env) {
+		if err := o.Customize(&req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if req.Image != "localstack/localstack:2026.01" {
+		t.Errorf("image = %q, want the override", req.Image)
+	}
+	if req.Env[EnvAuthToken] != "tok" || req.Env["LAMBDA_DOCKER_FLAGS"] != "-l k=v" {
+		t.Errorf("env = %v", req.Env)
+	}
+	ms, ok := req.WaitingFor.(*wait.MultiStrategy)
+	if !ok || len(ms.Strategies) != 1 {
+		t.Fatalf("wait strategy is %T %+v, want one HTTP strategy", req.WaitingFor, req.WaitingFor)
+	}
+	hs, ok := ms.Strategies[0].(*wait.HTTPStrategy)
+	if !ok {
+		t.Fatalf("wait strategy is %T, want *wait.HTTPStrategy", ms.Strategies[0])
+	}
+	if d := hs.Timeout(); d == nil || *d != startupTimeout {
+		t.Errorf("startup timeout %v, want %v", d, startupTimeout)
+	}
+	if hs.Path != "/_localstack/health" || fmt.Sprint(hs.Port) != "4566/tcp" {
+		t.Errorf("wait strategy polls %s on %s", hs.Path, hs.Port)
+	}
+	if hs.ResponseMatcher(strings.NewReader(`{"services":{"s3":"available"}}`)) {
+		t.Error("health matcher accepted a response without lambda")
+	}
+	if req.Logger == nil {
+		t.Fatal("no logger set")
+	}
+	req.Logger.Printf("pulling %s\n", "img")
+	if !strings.Contains(logs.String(), "pulling img") || !strings.Contains(logs.String(), "component=testcontainers") {
+		t.Errorf("testcontainers log line not routed to slog: %q", logs.String())
+	}
+
+	// Without an override the image stays what the module was given.
+	req = testcontainers.GenericContainerRequest{ContainerRequest: testcontainers.ContainerRequest{Image: DefaultImage}}
+	for _, o := range localstackOptions(c, "", env) {
+		if err := o.Customize(&req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if req.Image != DefaultImage {
+		t.Errorf("image = %q, want %q", req.Image, DefaultImage)
+	}
+}
+
+func TestTail(t *testing.T) {
+	src := strings.Repeat("0123456789", 10_000) + "END"
+	if got := tail(strings.NewReader(src), 13); got != "0123456789END" {
+		t.Errorf("tail = %q", got)
+	}
+	if got := tail(strings.NewReader("short"), 100); got != "short" {
+		t.Errorf("tail = %q", got)
+	}
+}
+
+// TestStartLocalStack needs a Docker engine; it is skipped without one.
+func TestStartLocalStack(t *testing.T) {
+	testcontainers.SkipIfProviderIsNotHealthy(t)
+	ctx := context.Background()
+	st, err := Start(ctx, WithBackend(BackendLocalStack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if st.Backend() != BackendLocalStack || !strings.HasPrefix(st.Endpoint(), "http://") {
+		t.Fatalf("backend %s endpoint %q", st.Backend(), st.Endpoint())
+	}
+	exerciseStack(t, st)
+}
+
+// TestStartLocalStackWithoutDocker: asking for LocalStack where no engine
+// runs is a clear error, not a panic from the module's Docker lookup.
+func TestStartLocalStackWithoutDocker(t *testing.T) {
+	if dockerHealth(context.Background()) == nil {
+		t.Skip("a Docker engine answers here")
+	}
+	st, err := Start(context.Background(), WithBackend(BackendLocalStack), WithLogger(quietLogger()))
+	if err == nil {
+		st.Close()
+		t.Fatal("Start succeeded without Docker")
+	}
+	t.Logf("error: %v", err)
+	if !strings.Contains(err.Error(), "localstack") || !strings.Contains(err.Error(), DefaultImage) {
+		t.Errorf("error %q does not name the backend and the image", err)
+	}
+}
+
+// TestStartLocalStackLegacyImage fails before touching Docker.
+func TestStartLocalStackLegacyImage(t *testing.T) {
+	_, err := Start(context.Background(), WithBackend(BackendLocalStack), WithImage("localstack/localstack:0.10.0"), WithLogger(quietLogger()))
+	if err == nil || !strings.Contains(err.Error(), "older than 0.11") {
+		t.Fatalf("err = %v, want the legacy-version error", err)
+	}
+}

@@ -1,0 +1,157 @@
+package provision_test
+
+import (
+	"archive/zip"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/facevec/facevec/localstack"
+)
+
+// testLogger sends slog output to the test log, so it shows on failure only.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// startStack brings up the backend the provisioner tests run on: the
+// embedded stand-in, or LocalStack when E2E_BACKEND=localstack. Real AWS is
+// never used here (the tests create and delete resources freely).
+func startStack(t *testing.T) *localstack.Stack {
+	t.Helper()
+	b := localstack.BackendEmbedded
+	if os.Getenv(localstack.EnvBackend) == string(localstack.BackendLocalStack) {
+		b = localstack.BackendLocalStack
+	}
+	st, err := localstack.Start(context.Background(), localstack.WithBackend(b), localstack.WithLogger(testLogger(t)))
+	if err != nil {
+		t.Fatalf("start %s stack: %v", b, err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close stack: %v", err)
+		}
+	})
+	return st
+}
+
+// lambdaArch is the function architecture matching the marker build: the
+// embedded backend runs bootstrap natively, LocalStack in an x86_64 or
+// arm64 container of the host's kind.
+func lambdaArch() (goarch, arch string) {
+	if runtime.GOARCH == "arm64" {
+		return "arm64", "arm64"
+	}
+	return "amd64", "x86_64"
+}
+
+var (
+	markerMu   sync.Mutex
+	markerZips = map[string]string{}
+	markerDir  string
+)
+
+// markerZip builds testdata/marker with -tags lambda.norpc, stamped with
+// build, and packages it as bootstrap in a zip. Builds are cached for the
+// test binary's lifetime.
+func markerZip(t *testing.T, build string) string {
+	t.Helper()
+	markerMu.Lock()
+	defer markerMu.Unlock()
+	if z, ok := markerZips[build]; ok {
+		return z
+	}
+	if markerDir == "" {
+		d, err := os.MkdirTemp("", "facevec-marker-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		markerDir = d
+	}
+	goarch, _ := lambdaArch()
+	bin := filepath.Join(markerDir, "bootstrap-"+build)
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc",
+		"-ldflags", "-s -w -X main.build="+build, "-o", bin, "./testdata/marker")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build marker: %v\n%s", err, out)
+	}
+	zipPath := filepath.Join(markerDir, "marker-"+build+".zip")
+	if err := zipBootstrap(bin, zipPath); err != nil {
+		t.Fatal(err)
+	}
+	markerZips[build] = zipPath
+	return zipPath
+}
+
+func zipBootstrap(bin, zipPath string) error {
+	in, err := os.Open(bin)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(zipPath)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(out)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err == nil {
+		_, err = io.Copy(w, in)
+	}
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if markerDir != "" {
+		os.RemoveAll(markerDir)
+	}
+	os.Exit(code)
+}
+
+// eventually polls f until it reports done or the deadline passes; on
+// timeout it fails the test with what, the last state and, when given, the
+// function's logs at that moment.
+func eventually(t *testing.T, st *localstack.Stack, timeout time.Duration, what string, f func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		done, state := f()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			logs := ""
+			if st != nil {
+				logs = "\nfunction logs:\n" + st.FunctionLogs("marker")
+			}
+			t.Fatalf("timed out after %v waiting for %s; last state: %s%s", timeout, what, state, logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
