@@ -76,8 +76,8 @@ fuzz: ## each fuzz target for FUZZTIME (default 30s)
 golden: models build ## regenerate fixtures/golden from the current encoder
 	$(GO) run ./fixtures/golden/gen -models $(MODELS)
 
-run: package ## the main job on the embedded stack
-	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) run ./cmd/facevec run --zip $(DIST)/function.zip $${IMAGES:+--images "$$IMAGES"}
+run: package build ## the main job on the embedded stack
+	$(DIST)/facevec demo --zip $(DIST)/function.zip $${IMAGES:+--images "$$IMAGES"}
 
 deploy: package ## real AWS (see README)
 	deploy/deploy.sh

@@ -34,6 +34,7 @@ commands:
   annotate   draw boxes and landmarks on an image
   models     verify the model files and write the fast-loading HOG detector
   stack      run the embedded AWS stack with the function deployed
+  demo       the embedded stack, fixtures (or --images DIR) uploaded, results summarised (make run)
 
 run 'facevec <command> -h' for its flags
 `
@@ -59,6 +60,8 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		run = runModels
 	case "stack":
 		run = runStack
+	case "demo":
+		run = runDemo
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdio.Stdout, usage)
 		return ExitOK

@@ -2,9 +2,98 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/facevec/facevec/localstack"
+	"github.com/facevec/facevec/localstack/provision"
 )
 
+// stackFlags are the deployment settings shared by stack and demo.
+type stackFlags struct {
+	addr, input, output, prefix, zip, function string
+	concurrency                                int
+	verbose                                    bool
+}
+
+func (f *stackFlags) register(fs *flag.FlagSet, defaultAddr string) {
+	fs.StringVar(&f.addr, "addr", defaultAddr, "listen address of the embedded stack (loopback by default: it has no authentication)")
+	fs.StringVar(&f.input, "input-bucket", "faces-in", "bucket that receives photos")
+	fs.StringVar(&f.output, "output-bucket", "faces-out", "bucket that receives results")
+	fs.StringVar(&f.prefix, "output-prefix", provision.DefaultOutputPrefix, "prefix of result keys")
+	fs.StringVar(&f.zip, "zip", filepath.Join("dist", "function.zip"), "function package (make package)")
+	fs.StringVar(&f.function, "function", "facevec", "function name")
+	fs.IntVar(&f.concurrency, "concurrency", 2, "concurrent function environments")
+	fs.BoolVar(&f.verbose, "v", false, "log the stack's requests and the function's output")
+}
+
+// up starts the embedded stack and deploys the function with the same
+// provisioner the e2e suite and real AWS deployments use.
+func (f *stackFlags) up(ctx context.Context, stdio IO) (*localstack.Stack, *provision.Outputs, error) {
+	if _, err := os.Stat(f.zip); err != nil {
+		return nil, nil, fmt.Errorf("function package %s: %w (run `make package`)", f.zip, err)
+	}
+	level := slog.LevelWarn
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewJSONHandler(stdio.Stderr, &slog.HandlerOptions{Level: level}))
+	st, err := localstack.Start(ctx, localstack.WithBackend(localstack.BackendEmbedded),
+		localstack.WithAddr(f.addr), localstack.WithLogger(logger), localstack.WithMaxConcurrency(f.concurrency))
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), provision.Spec{
+		InputBucket:  f.input,
+		OutputBucket: f.output,
+		OutputPrefix: f.prefix,
+		FunctionName: f.function,
+		ZipPath:      f.zip,
+	}, provision.WithLogger(logger))
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("deploy: %w", err)
+	}
+	return st, out, nil
+}
+
 func runStack(ctx context.Context, args []string, stdio IO) (int, error) {
-	return 0, errors.New("stack: not wired yet")
+	var f stackFlags
+	fs := newFlags("stack", "[flags]", stdio)
+	f.register(fs, "127.0.0.1:4566")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(rest) > 0 {
+		return 0, usageErr(stdio, fs, "unexpected arguments %q", rest)
+	}
+	st, out, err := f.up(ctx, stdio)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	fmt.Fprintf(stdio.Stdout, "endpoint: %s\nregion: %s\ninput bucket: %s\noutput bucket: %s\noutput prefix: %s\nfunction: %s\n",
+		st.Endpoint(), st.Region(), out.InputBucket, out.OutputBucket, out.OutputPrefix, out.FunctionARN)
+	fmt.Fprintf(stdio.Stdout, "\ntry:\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=%s\n"+
+		"  aws --endpoint-url %s s3 cp photo.jpg s3://%s/\n"+
+		"  aws --endpoint-url %s s3 cp s3://%s/%sphoto.jpg.json -\n\nready; Ctrl-C stops\n",
+		st.Region(), st.Endpoint(), out.InputBucket, st.Endpoint(), out.OutputBucket, out.OutputPrefix)
+	if fl, ok := stdio.Stdout.(interface{ Sync() error }); ok {
+		fl.Sync()
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stdio.Stderr, "stack: stopping")
+	closed := make(chan error, 1)
+	go func() { closed <- st.Close() }()
+	select {
+	case err := <-closed:
+		return ExitOK, err
+	case <-time.After(30 * time.Second):
+		return ExitError, fmt.Errorf("stack did not stop within 30s")
+	}
 }

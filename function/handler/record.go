@@ -1,0 +1,240 @@
+package handler
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/smithy-go"
+
+	"github.com/facevec/facevec/result"
+)
+
+// maxKeyLen is S3's limit on key length in bytes.
+const maxKeyLen = 1024
+
+// record processes one event record. The error is non-nil only for a
+// failure that a retry of the invocation may fix; every other outcome,
+// errors included, is in the summary (and, where possible, in a result
+// object).
+func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec events.S3EventRecord) (Summary, error) {
+	start := time.Now()
+	bucket := rec.S3.Bucket.Name
+	sum := Summary{Bucket: bucket, Key: rec.S3.Object.Key}
+
+	// S3 writes keys form-encoded ('+' for space, %XX for UTF-8 bytes).
+	key, err := url.QueryUnescape(rec.S3.Object.Key)
+	if err != nil {
+		sum.setError(result.CodeInternal, fmt.Sprintf("event key %q is not URL-encoded the way S3 writes keys: %v", rec.S3.Object.Key, err))
+		log.Error("record rejected", "bucket", bucket, "key", rec.S3.Object.Key, "error", sum.Message)
+		return sum, nil
+	}
+	sum.Key = key
+	log = log.With("bucket", bucket, "key", key)
+	if bucket == "" || key == "" {
+		sum.setError(result.CodeInternal, "event record names no bucket or no key")
+		log.Error("record rejected", "error", sum.Message)
+		return sum, nil
+	}
+
+	if name := strings.TrimPrefix(rec.EventName, "s3:"); !strings.HasPrefix(name, "ObjectCreated:") {
+		return h.skip(log, sum, SkipNotCreated, fmt.Sprintf("event %q is not an ObjectCreated event", rec.EventName))
+	}
+	outBucket := h.cfg.OutputBucket
+	if outBucket == "" {
+		outBucket = bucket
+	}
+	if outBucket == bucket && strings.HasPrefix(key, h.cfg.OutputPrefix) {
+		return h.skip(log, sum, SkipOutputPrefix, fmt.Sprintf(
+			"key is under the output prefix %q of the output bucket: it is a result, and encoding it would recurse", h.cfg.OutputPrefix))
+	}
+	if strings.HasSuffix(key, "/") && rec.S3.Object.Size == 0 {
+		return h.skip(log, sum, SkipFolderMarker, "zero-byte key ending in '/' is a folder marker, not an image")
+	}
+
+	sum.ResultBucket = outBucket
+	sum.ResultKey = h.cfg.OutputPrefix + key + ".json"
+	log = log.With("result_key", sum.ResultKey)
+	if len(sum.ResultKey) > maxKeyLen {
+		sum.setError(result.CodeInternal, fmt.Sprintf("result key would be %d bytes, more than S3's %d; shorten the key or OUTPUT_PREFIX", len(sum.ResultKey), maxKeyLen))
+		sum.ResultKey = ""
+		log.Error("record rejected", "error", sum.Message)
+		return sum, nil
+	}
+
+	src := result.Source{
+		Bucket:    bucket,
+		Key:       key,
+		ETag:      trimETag(rec.S3.Object.ETag),
+		VersionID: rec.S3.Object.VersionID,
+		Size:      rec.S3.Object.Size,
+	}
+	sum.ETag = src.ETag
+	j := &job{h: h, ctx: ctx, workCtx: workCtx, log: log, sum: sum, src: src, start: start}
+	return j.run()
+}
+
+// job is one record past the checks that need no I/O.
+type job struct {
+	h            *Handler
+	ctx, workCtx context.Context
+	log          *slog.Logger
+	sum          Summary
+	src          result.Source
+	start        time.Time
+}
+
+func (j *job) run() (Summary, error) {
+	h := j.h
+	// Idempotency: a redelivered event must not write a second time. The
+	// check runs under the Lambda context even when the work time is up:
+	// a late redelivery must not replace a good result with "timeout".
+	prev, err := lookup(j.ctx, h.s3, j.sum.ResultBucket, j.sum.ResultKey)
+	if err != nil {
+		if _, retry := classify(err); retry {
+			return j.retryable(err)
+		}
+		// Without s3:ListBucket S3 answers 403 for a missing object; the
+		// write will tell whether we may write at all.
+		j.log.Warn("cannot check for an existing result; encoding anyway", "error", err)
+	}
+	if prev.covers(j.src.ETag) {
+		return j.alreadyEncoded(prev)
+	}
+	if err := j.workCtx.Err(); err != nil {
+		return j.timedOut("before reading it", err)
+	}
+
+	obj, err := fetch(j.workCtx, h.s3, j.src.Bucket, j.src.Key, h.cfg.MaxObjectBytes)
+	if obj != nil {
+		j.src.ETag = cmp.Or(obj.etag, j.src.ETag)
+		j.src.VersionID = cmp.Or(obj.versionID, j.src.VersionID)
+		j.src.Size = obj.size
+		j.sum.ETag = j.src.ETag
+	}
+	if err != nil {
+		return j.readFailed(err)
+	}
+	// The object may have been replaced since the event was sent by a
+	// version whose result is already there.
+	if prev.covers(j.src.ETag) {
+		return j.alreadyEncoded(prev)
+	}
+
+	res, err := h.enc.Encode(j.workCtx, obj.data, h.params)
+	obj.data = nil
+	if res == nil {
+		res = result.New(result.Source{})
+		if err == nil {
+			err = result.Errorf(result.CodeInternal, "encoder returned no result")
+		}
+	}
+	res.Source = j.src
+	if err != nil {
+		// The encoder's message says what is wrong; name the object too.
+		res.Fail(fmt.Errorf("s3://%s/%s: %w", j.src.Bucket, j.src.Key, err))
+	}
+	return j.write(res)
+}
+
+// readFailed turns a failed GetObject (or an oversized object) into an
+// error result, or into a retryable failure.
+func (j *job) readFailed(err error) (Summary, error) {
+	what := fmt.Sprintf("s3://%s/%s", j.src.Bucket, j.src.Key)
+	if errors.Is(err, result.ErrTooLarge) {
+		return j.write(j.failed(err))
+	}
+	if ctxErr := j.workCtx.Err(); ctxErr != nil {
+		return j.timedOut("while reading it", ctxErr)
+	}
+	code, retry := classify(err)
+	if retry {
+		return j.retryable(err)
+	}
+	j.log.Warn("cannot read object", "code", code, "error", err)
+	var msg string
+	switch code {
+	case result.CodeNotFound:
+		msg = fmt.Sprintf("%s does not exist (deleted after the upload?)", what)
+	case result.CodeAccessDenied:
+		msg = fmt.Sprintf("the function may not read %s%s", what, apiMessage(err))
+	default:
+		msg = fmt.Sprintf("S3 refused to serve %s%s", what, apiMessage(err))
+	}
+	return j.write(j.failed(result.Errorf(code, "%s", msg)))
+}
+
+// timedOut writes a timeout result for a record the work deadline caught.
+func (j *job) timedOut(when string, cause error) (Summary, error) {
+	return j.write(j.failed(result.Errorf(result.CodeTimeout,
+		"s3://%s/%s: ran out of time %s (%v); the deadline keeps a safety margin for writing this result",
+		j.src.Bucket, j.src.Key, when, cause)))
+}
+
+// failed is an error result for the record's source.
+func (j *job) failed(err error) *result.Result {
+	res := result.New(j.src)
+	res.Model = result.Model{Detector: j.h.params.Detector, Upsample: j.h.params.Upsample, Jitter: j.h.params.Jitter}
+	return res.Fail(err)
+}
+
+// write stores res and completes the summary. It runs under the Lambda
+// context, not the work context: the safety margin exists for it.
+func (j *job) write(res *result.Result) (Summary, error) {
+	if err := store(j.ctx, j.h.s3, j.sum.ResultBucket, j.sum.ResultKey, res); err != nil {
+		return j.retryable(err)
+	}
+	j.sum.Faces = len(res.Faces)
+	attrs := []any{"etag", j.src.ETag, "size", j.src.Size, "faces", len(res.Faces),
+		"image_width", res.Image.Width, "image_height", res.Image.Height,
+		"decode_ms", res.TimingsMS.Decode, "detect_ms", res.TimingsMS.Detect,
+		"landmarks_ms", res.TimingsMS.Landmarks, "encode_ms", res.TimingsMS.Encode,
+		"record_ms", msSince(j.start)}
+	if res.Error != nil {
+		j.sum.setError(res.Error.Code, res.Error.Message)
+		j.log.Warn("error result written", append(attrs, "code", res.Error.Code, "error", res.Error.Message)...)
+	} else {
+		j.log.Info("result written", attrs...)
+	}
+	return j.sum, nil
+}
+
+// retryable records a failure that Lambda should retry.
+func (j *job) retryable(err error) (Summary, error) {
+	j.sum.setError(result.CodeInternal, err.Error())
+	j.sum.Retryable = true
+	j.log.Error("record failed; the invocation will be retried", "error", err, "record_ms", msSince(j.start))
+	return j.sum, err
+}
+
+func (j *job) alreadyEncoded(prev previous) (Summary, error) {
+	j.sum.Faces = prev.faces
+	if prev.code != "" {
+		code := prev.code
+		j.sum.Error = &code
+	}
+	return j.h.skip(j.log, j.sum, SkipAlreadyEncoded,
+		fmt.Sprintf("the result already holds source ETag %s", j.src.ETag))
+}
+
+func (h *Handler) skip(log *slog.Logger, sum Summary, reason, msg string) (Summary, error) {
+	sum.Skipped = reason
+	sum.Message = msg
+	log.Info("record skipped", "reason", reason, "why", msg)
+	return sum, nil
+}
+
+// apiMessage is S3's own explanation, if it gave one.
+func apiMessage(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorMessage() != "" {
+		return fmt.Sprintf(" (%s: %s)", api.ErrorCode(), api.ErrorMessage())
+	}
+	return ""
+}

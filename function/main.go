@@ -1,0 +1,62 @@
+// Command bootstrap is facevec's Lambda function (runtime provided.al2023,
+// built with -tags lambda.norpc). It only wires things together: the
+// configuration, the encoder (models loaded once per execution
+// environment), the S3 client and the handler; all logic is in
+// function/handler.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/handler"
+)
+
+func main() {
+	log := newLogger(os.Stderr, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	h, err := setup(context.Background(), log)
+	if err != nil {
+		// Exiting non-zero during init makes Lambda report an init error
+		// (Runtime.ExitError) with this line in the function's logs.
+		log.Error("init failed", "error", err)
+		os.Exit(1)
+	}
+	log.Info("init done", "init_ms", sinceProcessStart().Milliseconds())
+	lambda.Start(h.Handle)
+}
+
+// setup builds the handler. The encoder lives as long as the process: an
+// execution environment ends by being killed, so there is nothing to free.
+func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
+	cfg, err := handler.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	// Lambda gives vCPUs in proportion to memory; one dlib worker per CPU.
+	enc, err := face.New(cfg.ModelsDir, face.WithWorkers(runtime.NumCPU()))
+	if err != nil {
+		return nil, fmt.Errorf("load models from %s (set %s): %w", cfg.ModelsDir, handler.EnvModels, err)
+	}
+	client, err := handler.NewS3Client(ctx)
+	if err != nil {
+		enc.Close()
+		return nil, err
+	}
+	h, err := handler.New(cfg, enc, client, handler.WithLogger(log))
+	if err != nil {
+		enc.Close()
+		return nil, err
+	}
+	log.Info("configured",
+		"output_bucket", cfg.OutputBucket, "output_prefix", cfg.OutputPrefix,
+		"detector", cfg.Detector, "upsample", cfg.Upsample, "jitter", cfg.Jitter,
+		"max_side", cfg.MaxSide, "max_object_bytes", cfg.MaxObjectBytes, "max_pixels", cfg.MaxPixels,
+		"models", cfg.ModelsDir, "workers", enc.Workers(), "models_load_ms", enc.LoadTime.Milliseconds())
+	return h, nil
+}
