@@ -62,19 +62,24 @@ race: models ## the Go side under the race detector
 
 e2e: package ## end to end: LocalStack when Docker answers, else embedded (E2E_BACKEND=localstack|embedded|aws)
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) FACEVEC_ZIP=$(CURDIR)/$(DIST)/function.zip \
-	  $(GO) test -tags e2e -count=1 -timeout 20m -v ./e2e/... 2>&1 | tee $(DIST)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|SKIP)|e2e:' ; exit $${PIPESTATUS[0]}
+	  $(GO) test -tags e2e -count=1 -timeout 20m -v ./e2e/... 2>&1 | tee $(DIST)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|SKIP)|e2e:|_test\.go:[0-9]+:' ; exit $${PIPESTATUS[0]}
 
 test: unit e2e ## everything that runs here; what .ci/run calls
 
 bench: models ## encoder benchmarks (see issue: native baseline comes later)
-	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -run '^$$' -bench . -benchmem -count 5 ./function/face/ | tee $(DIST)/bench.txt
+	@mkdir -p $(DIST)
+	@if [ ! $(DIST)/native -nt bench/native/native.cpp ]; then \
+	  echo "bench: g++ bench/native/native.cpp -> $(DIST)/native (about a minute)"; \
+	  g++ -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare -o $(DIST)/native bench/native/native.cpp \
+	    -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread; fi
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) GO=$(GO) bench/run.sh $(CURDIR)/$(DIST)
 
 fuzz: ## each fuzz target for FUZZTIME (default 30s)
 	@for t in $$($(GO) test -list 'Fuzz.*' ./function/face/imagefmt/ | grep ^Fuzz); do \
 	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./function/face/imagefmt/ || exit 1; done
 
 golden: models build ## regenerate fixtures/golden from the current encoder
-	$(GO) run ./fixtures/golden/gen -models $(MODELS)
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -count=1 -run TestGolden ./function/face/ -update
 
 run: package build ## the main job on the embedded stack
 	$(DIST)/facevec demo --zip $(DIST)/function.zip $${IMAGES:+--images "$$IMAGES"}

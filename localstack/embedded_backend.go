@@ -43,5 +43,6 @@ func (s *Stack) startEmbedded(ctx context.Context, c *config) error {
 	s.cfg = emulatedConfig(s.endpoint, s.region)
 	s.creds = s.cfg.Credentials
 	s.logs = func(function string) string { return srv.Lambda().Logs(function) }
+	s.embedded = srv
 	return nil
 }

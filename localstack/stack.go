@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/facevec/facevec/localstack/embedded"
 	"log/slog"
 	"sync"
 
@@ -24,6 +25,9 @@ type Stack struct {
 
 	s3c *s3.Client
 	lc  *lambda.Client
+
+	// embedded is the in-process server on the embedded backend, else nil.
+	embedded *embedded.Server
 
 	// logs returns a function's output, best effort; nil means "none".
 	logs func(function string) string
@@ -71,6 +75,10 @@ func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	st.log.Info("localstack: stack ready", "endpoint", st.endpoint, "region", st.region)
 	return st, nil
 }
+
+// Embedded returns the in-process server on the embedded backend (for
+// WaitIdle, DeadLetters, fault injection and logs in tests), nil otherwise.
+func (s *Stack) Embedded() *embedded.Server { return s.embedded }
 
 // onClose registers a teardown step; steps run in reverse order.
 func (s *Stack) onClose(f func() error) {

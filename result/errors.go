@@ -61,15 +61,26 @@ func (e *Error) Is(target error) bool {
 }
 
 // Errorf returns an error that wraps the sentinel of code with a message.
-// The message should name the object and the reason in plain words.
+// The message should name the object and the reason in plain words; it is
+// the whole error text (the sentinel only supplies the code).
 func Errorf(code Code, format string, args ...any) error {
+	e := &messageError{msg: fmt.Sprintf(format, args...), sentinel: ErrInternal}
 	for _, s := range sentinels {
 		if s.code == code {
-			return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), s)
+			e.sentinel = s
 		}
 	}
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrInternal)
+	return e
 }
+
+// messageError is a plain-words message carrying a sentinel for errors.Is.
+type messageError struct {
+	msg      string
+	sentinel *codeError
+}
+
+func (e *messageError) Error() string { return e.msg }
+func (e *messageError) Unwrap() error { return e.sentinel }
 
 // CodeOf maps an error to a schema code. Context deadline errors are
 // timeouts; anything unrecognised is internal.

@@ -68,7 +68,12 @@ func runDemo(ctx context.Context, args []string, stdio IO) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, *wait)
 	defer cancel()
 	var faces, failed int
+	spec := f.spec()
 	for _, u := range uploads {
+		if !spec.Triggers(u.key) {
+			fmt.Fprintf(stdio.Stdout, "%s  not an image suffix: the bucket notification does not send it to the function\n", u.key)
+			continue
+		}
 		resKey := out.OutputPrefix + u.key + ".json"
 		r, seen, err := waitResult(ctx, s3c, out.OutputBucket, resKey)
 		if err != nil {
@@ -146,12 +151,12 @@ func waitResult(ctx context.Context, s3c *s3.Client, bucket, key string) (*resul
 }
 
 func printSummary(w io.Writer, key, bucket, resKey string, r *result.Result, latency time.Duration) {
-	status := fmt.Sprintf("%d face(s)", len(r.Faces))
+	status := fmt.Sprintf("[%dx%d %s]  %d face(s)", r.Image.Width, r.Image.Height, r.Image.Format, len(r.Faces))
 	if r.Error != nil {
 		status = fmt.Sprintf("error %s: %s", r.Error.Code, r.Error.Message)
 	}
-	fmt.Fprintf(w, "%s  [%dx%d %s]  %s  encode %.0f ms, upload→result %.0f ms\n    → s3://%s/%s\n",
-		key, r.Image.Width, r.Image.Height, r.Image.Format, status, r.TimingsMS.Total, float64(latency.Microseconds())/1000, bucket, resKey)
+	fmt.Fprintf(w, "%s  %s  encode %.0f ms, upload→result %.0f ms\n    → s3://%s/%s\n",
+		key, status, r.TimingsMS.Total, float64(latency.Microseconds())/1000, bucket, resKey)
 	for i, fc := range r.Faces {
 		n := min(4, len(fc.Descriptor))
 		vals := make([]string, n)

@@ -31,6 +31,16 @@ func (f *stackFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.BoolVar(&f.verbose, "v", false, "log the stack's requests and the function's output")
 }
 
+func (f *stackFlags) spec() provision.Spec {
+	return provision.Spec{
+		InputBucket:  f.input,
+		OutputBucket: f.output,
+		OutputPrefix: f.prefix,
+		FunctionName: f.function,
+		ZipPath:      f.zip,
+	}
+}
+
 // up starts the embedded stack and deploys the function with the same
 // provisioner the e2e suite and real AWS deployments use.
 func (f *stackFlags) up(ctx context.Context, stdio IO) (*localstack.Stack, *provision.Outputs, error) {
@@ -47,13 +57,7 @@ func (f *stackFlags) up(ctx context.Context, stdio IO) (*localstack.Stack, *prov
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), provision.Spec{
-		InputBucket:  f.input,
-		OutputBucket: f.output,
-		OutputPrefix: f.prefix,
-		FunctionName: f.function,
-		ZipPath:      f.zip,
-	}, provision.WithLogger(logger))
+	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), f.spec(), provision.WithLogger(logger))
 	if err != nil {
 		st.Close()
 		return nil, nil, fmt.Errorf("deploy: %w", err)

@@ -35,9 +35,26 @@ const (
 // DefaultSuffixes are the image suffixes that trigger the function. S3 key
 // filters are case-sensitive, so the upper-case spellings cameras produce
 // (IMG_0001.JPG) are listed too; mixed case (".Jpg") is not covered.
+// HEIC/HEIF/AVIF are not decoded, but they trigger the function so that a
+// phone upload gets a clear unsupported_format result instead of silence.
 var DefaultSuffixes = []string{
-	".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff",
-	".JPG", ".JPEG", ".PNG", ".GIF", ".WEBP", ".BMP", ".TIF", ".TIFF",
+	".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".avif",
+	".JPG", ".JPEG", ".PNG", ".GIF", ".WEBP", ".BMP", ".TIF", ".TIFF", ".HEIC", ".HEIF", ".AVIF",
+}
+
+// Triggers reports whether an upload of key to the input bucket invokes
+// the function under this spec's suffix filters.
+func (s Spec) Triggers(key string) bool {
+	suffixes := s.Suffixes
+	if len(suffixes) == 0 {
+		suffixes = DefaultSuffixes
+	}
+	for _, suf := range suffixes {
+		if strings.HasSuffix(key, suf) {
+			return true
+		}
+	}
+	return false
 }
 
 // Spec describes one deployment of the function and its trigger.

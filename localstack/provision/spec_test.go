@@ -17,7 +17,7 @@ func TestSpecDefaults(t *testing.T) {
 	if s.MemoryMB != DefaultMemoryMB || s.TimeoutS != DefaultTimeoutS || s.RoleARN != DefaultRoleARN || s.Architecture != "x86_64" {
 		t.Errorf("function defaults: %+v", s)
 	}
-	if len(s.Suffixes) != 16 {
+	if len(s.Suffixes) != len(DefaultSuffixes) || len(DefaultSuffixes) != 22 {
 		t.Errorf("default suffixes: %v", s.Suffixes)
 	}
 	if err := s.validate(); err != nil {
@@ -111,5 +111,20 @@ func TestSpecValidate(t *testing.T) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestSpecTriggers(t *testing.T) {
+	s := Spec{}
+	for key, want := range map[string]bool{
+		"a.jpg": true, "IMG_1.JPG": true, "phone.heic": true, "x/y z.png": true,
+		"doc.pdf": false, "a.Jpg": false, "encodings/a.jpg.json": false, "noext": false,
+	} {
+		if got := s.Triggers(key); got != want {
+			t.Errorf("Triggers(%q) = %v, want %v", key, got, want)
+		}
+	}
+	if (Spec{Suffixes: []string{".png"}}).Triggers("a.jpg") {
+		t.Error("custom suffixes ignored")
 	}
 }
