@@ -10,7 +10,7 @@ GOFLAGS_TEST ?=
 # Debian packages: dlib and what its static archive links against, the real
 # AWS CLI for the CLI conformance test, zip for packaging.
 APT_PKGS  := libdlib-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev libgfortran-12-dev \
-             pkg-config zip unzip awscli ca-certificates
+             pkg-config zip unzip awscli jq ca-certificates
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The Lambda binary: static, no -march=native (runs on any x86_64 host).
 LAMBDA_TAGS    := lambda.norpc netgo osusergo static
@@ -61,8 +61,10 @@ race: models ## the Go side under the race detector
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -race -count=1 ./result/... ./function/... ./localstack/... ./internal/...
 
 e2e: package ## end to end: LocalStack when Docker answers, else embedded (E2E_BACKEND=localstack|embedded|aws)
-	FACEVEC_MODELS=$(CURDIR)/$(MODELS) FACEVEC_ZIP=$(CURDIR)/$(DIST)/function.zip \
-	  $(GO) test -tags e2e -count=1 -timeout 20m -v ./e2e/... 2>&1 | tee $(DIST)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|SKIP)|e2e:|_test\.go:[0-9]+:' ; exit $${PIPESTATUS[0]}
+	@set -o pipefail; export FACEVEC_MODELS=$(CURDIR)/$(MODELS) FACEVEC_ZIP=$(CURDIR)/$(DIST)/function.zip; \
+	{ $(GO) test -tags e2e -count=1 -timeout 20m -v ./e2e/... && \
+	  $(GO) test -tags e2e -count=1 -timeout 20m -run TestLocalStackDeploy -v ./deploy/; } 2>&1 | tee $(DIST)/e2e.log | \
+	  grep --line-buffered -E '^(=== RUN|--- |PASS|FAIL|ok|SKIP)|e2e:|_test\.go:[0-9]+:'
 
 test: unit e2e ## everything that runs here; what .ci/run calls
 

@@ -21,8 +21,9 @@ const (
 	// localstackServices: S3 and Lambda are what facevec uses; IAM and STS
 	// back the role ARN and caller identity the SDK and Lambda consult;
 	// CloudFormation is there for anyone deploying with templates; Logs
-	// receives the Lambda output that FunctionLogs reads.
-	localstackServices = "s3,lambda,iam,sts,cloudformation,logs"
+	// receives the Lambda output that FunctionLogs reads; SQS is the deploy
+	// template's on-failure queue.
+	localstackServices = "s3,lambda,iam,sts,cloudformation,logs,sqs"
 	// lambdaEnvTimeout (seconds) is how long LocalStack waits for a Lambda
 	// runtime to come up. Its default of 20 s is too short for a cold
 	// container that loads ~32 MB of dlib models before its first request.

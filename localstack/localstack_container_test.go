@@ -51,7 +51,7 @@ func TestContainerEnvCarriesSessionLabels(t *testing.T) {
 			t.Errorf("LAMBDA_DOCKER_FLAGS %q lacks label %s=%s", flags, k, v)
 		}
 	}
-	if env["SERVICES"] != "s3,lambda,iam,sts,cloudformation,logs" {
+	if env["SERVICES"] != "s3,lambda,iam,sts,cloudformation,logs,sqs" {
 		t.Errorf("SERVICES = %q", env["SERVICES"])
 	}
 	if env["LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT"] != "60" {

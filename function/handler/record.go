@@ -100,9 +100,11 @@ func (j *job) run() (Summary, error) {
 		if _, retry := classify(err); retry {
 			return j.retryable(err)
 		}
-		// Without s3:ListBucket S3 answers 403 for a missing object; the
-		// write will tell whether we may write at all.
-		j.log.Warn("cannot check for an existing result; encoding anyway", "error", err)
+		// Without s3:ListBucket (the deploy template's least-privilege
+		// role has none) S3 answers 403 for a missing object, so this is
+		// the normal first-upload path there, not a warning; the write
+		// will tell whether we may write at all.
+		j.log.Debug("no readable existing result; encoding", "error", err)
 	}
 	if prev.covers(j.src.ETag) {
 		return j.alreadyEncoded(prev)

@@ -1,0 +1,9 @@
+// Package deploy holds facevec's real-AWS deployment: template.yaml (one
+// CloudFormation stack: buckets, function, trigger, least-privilege role,
+// log group, on-failure queue), deploy.sh / undeploy.sh / smoke.sh behind
+// `make deploy` and `make undeploy`, and the Go side that reads the
+// template: Parse understands CloudFormation's short-form tags (!Ref, !Sub,
+// …) so tests can check the template's structure, and Package does what
+// `aws cloudformation package` does to it for callers of the
+// CloudFormation API (the LocalStack e2e test).
+package deploy

@@ -1,0 +1,163 @@
+# shellcheck shell=bash
+# lib.sh: what deploy.sh, undeploy.sh and smoke.sh share. Sourced, not run.
+#
+# Environment read here:
+#   AWS_CLI           the aws binary (default /usr/bin/aws when present, else aws on PATH)
+#   AWS_ENDPOINT_URL  send every call there (LocalStack: http://localhost.localstack.cloud:4566)
+#   AWS_REGION, AWS_DEFAULT_REGION, or `aws configure get region`: the region (required)
+#   STACK_NAME        the CloudFormation stack (default facevec)
+
+DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
+ROOT=$(cd "$DEPLOY_DIR/.." && pwd)
+STACK_NAME=${STACK_NAME:-facevec}
+
+# The image suffixes that trigger the function: the template's list, used
+# here for an existing input bucket, which CloudFormation cannot configure.
+# deploy's Go tests keep it equal to the template and the provisioner.
+SUFFIXES=(.jpg .jpeg .png .gif .webp .bmp .tif .tiff .heic .heif .avif .JPG .JPEG .PNG .GIF .WEBP .BMP .TIF .TIFF .HEIC .HEIF .AVIF)
+
+log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+die() {
+	printf '%s: error: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+# init PROG: names the script in messages and gives it a scratch directory
+# that is removed however the script ends.
+init() {
+	PROG=$1
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/facevec-deploy.XXXXXX")
+	trap 'rm -rf "$TMP"' EXIT
+}
+
+# AWS_ARGS go before every call's own arguments: the endpoint (passed
+# explicitly, since only recent CLIs read AWS_ENDPOINT_URL themselves and
+# an old one would silently talk to real AWS) and the region.
+AWS_ARGS=()
+aws_() { "$AWS" ${AWS_ARGS[@]+"${AWS_ARGS[@]}"} "$@"; }
+
+# oneline prints a file's text on one line, for error messages.
+oneline() { tr -s '\n\t ' '   ' <"$1" | sed 's/ *$//'; }
+
+# preflight checks tools, region and credentials before anything is
+# touched, and sets AWS, REGION, ACCOUNT.
+preflight() {
+	if [[ -n ${AWS_CLI:-} ]]; then
+		AWS=$AWS_CLI
+	elif [[ -x /usr/bin/aws ]]; then
+		AWS=/usr/bin/aws
+	elif command -v aws >/dev/null 2>&1; then
+		AWS=aws
+	else
+		die "the AWS CLI is not installed (make deps installs it; or see the AWS CLI install guide)"
+	fi
+	command -v jq >/dev/null 2>&1 || die "jq is required (apt-get install jq, brew install jq)"
+	if [[ -n ${AWS_ENDPOINT_URL:-} ]]; then
+		AWS_ARGS+=(--endpoint-url "$AWS_ENDPOINT_URL")
+	fi
+
+	REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+	if [[ -z $REGION ]]; then
+		REGION=$("$AWS" configure get region 2>/dev/null || true)
+	fi
+	[[ -n $REGION ]] || die "no AWS region configured: export AWS_REGION=<region> (e.g. eu-west-1) or run 'aws configure'"
+	[[ $REGION =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || die "AWS region '$REGION' does not look like a region name (e.g. eu-west-1)"
+	AWS_ARGS+=(--region "$REGION")
+
+	local ident
+	if ! ident=$(aws_ sts get-caller-identity --output json 2>"$TMP/sts.err"); then
+		die "no usable AWS credentials: 'aws sts get-caller-identity' failed ($(oneline "$TMP/sts.err")). Configure them with 'aws configure', AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+	fi
+	ACCOUNT=$(jq -r '.Account // empty' <<<"$ident" 2>/dev/null || true)
+	[[ $ACCOUNT =~ ^[0-9]{12}$ ]] || die "'aws sts get-caller-identity' returned no account ID: $ident"
+	log "account $ACCOUNT, region $REGION${AWS_ENDPOINT_URL:+, endpoint $AWS_ENDPOINT_URL}, stack $STACK_NAME"
+}
+
+# check_stack_name: the stack name goes into bucket names
+# (<stack>-<account>-<region>-code is the longest), which allow only
+# lower-case letters, digits and '-' and at most 63 characters.
+check_stack_name() {
+	local max=$((63 - 1 - 12 - 1 - ${#REGION} - 5))
+	[[ $STACK_NAME =~ ^[a-z][a-z0-9-]*[a-z0-9]$ && $STACK_NAME != xn--* ]] ||
+		die "STACK_NAME='$STACK_NAME': use lower-case letters, digits and '-', starting with a letter (it becomes part of the bucket names)"
+	((${#STACK_NAME} <= max)) ||
+		die "STACK_NAME='$STACK_NAME' is ${#STACK_NAME} characters; at most $max fit in the bucket names in $REGION"
+}
+
+# load_stack sets STACK_JSON (describe-stacks output). It returns 1 when
+# the stack does not exist and dies on any other error.
+load_stack() {
+	if STACK_JSON=$(aws_ cloudformation describe-stacks --stack-name "$STACK_NAME" --output json 2>"$TMP/describe.err"); then
+		return 0
+	fi
+	if grep -q 'does not exist' "$TMP/describe.err"; then
+		return 1
+	fi
+	die "describe stack $STACK_NAME: $(oneline "$TMP/describe.err")"
+}
+
+stack_status() { jq -r '.Stacks[0].StackStatus // empty' <<<"$STACK_JSON"; }
+
+# output KEY prints a stack output; it dies when the stack lacks it.
+output() {
+	local v
+	v=$(jq -r --arg k "$1" '(.Stacks[0].Outputs // []) | map(select(.OutputKey == $k)) | .[0].OutputValue // empty' <<<"$STACK_JSON")
+	[[ -n $v ]] || die "stack $STACK_NAME has no output $1 (deployed from another template?)"
+	printf '%s\n' "$v"
+}
+
+# show_failures prints why resources of the stack failed, newest first:
+# the CLI itself only says "Waiter ... failed".
+show_failures() {
+	aws_ cloudformation describe-stack-events --stack-name "$STACK_NAME" --output json 2>/dev/null |
+		jq -r '.StackEvents[] | select(.ResourceStatus | test("FAILED")) | "  \(.LogicalResourceId) \(.ResourceStatus): \(.ResourceStatusReason // "")"' 2>/dev/null |
+		head -n 15 >&2 || true
+}
+
+# notification_config BUCKET FUNCTION_ARN add|remove writes to stdout the
+# bucket's notification configuration with this stack's Lambda
+# configurations (by Id prefix or by target) replaced by one per suffix
+# ("add") or dropped ("remove"). Every other configuration (queues, topics,
+# EventBridge, other functions) is kept as it is.
+notification_config() {
+	local bucket=$1 arn=$2 mode=$3 cur
+	cur=$(aws_ s3api get-bucket-notification-configuration --bucket "$bucket" --output json 2>"$TMP/notif.err") ||
+		die "read the notification configuration of s3://$bucket: $(oneline "$TMP/notif.err")"
+	[[ -n $cur ]] || cur='{}'
+	jq -c --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" '
+		def ours: if $mode == "add" then
+			[$ARGS.positional | to_entries[] | {
+				Id: ($p + (.key | tostring) + "-" + (.value | ltrimstr("."))),
+				LambdaFunctionArn: $arn,
+				Events: ["s3:ObjectCreated:*"],
+				Filter: {Key: {FilterRules: [{Name: "suffix", Value: .value}]}}
+			}] else [] end;
+		del(.ResponseMetadata)
+		| .LambdaFunctionConfigurations = (
+			[(.LambdaFunctionConfigurations // [])[]
+			 | select((.Id // "" | startswith($p)) | not)
+			 | select(.LambdaFunctionArn != $arn)]
+			+ ours)
+		| if .LambdaFunctionConfigurations == [] then del(.LambdaFunctionConfigurations) else . end
+	' --args "${SUFFIXES[@]}" <<<"$cur"
+}
+
+# put_notifications BUCKET FILE writes the configuration. S3 test-invokes
+# each destination; right after a permission change that can fail for a
+# few seconds ("Unable to validate"), so that one error is retried.
+put_notifications() {
+	local bucket=$1 file=$2 try
+	for try in 1 2 3 4 5 6; do
+		if aws_ s3api put-bucket-notification-configuration --bucket "$bucket" \
+			--notification-configuration "file://$file" 2>"$TMP/put.err"; then
+			return 0
+		fi
+		grep -q 'Unable to validate' "$TMP/put.err" || break
+		sleep "$try"
+	done
+	if grep -qi 'overlap' "$TMP/put.err"; then
+		die "s3://$bucket already sends some of ${SUFFIXES[*]} to another target; S3 refuses overlapping notifications: $(oneline "$TMP/put.err")"
+	fi
+	die "write the notification configuration of s3://$bucket: $(oneline "$TMP/put.err")"
+}

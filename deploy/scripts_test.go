@@ -1,0 +1,747 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/facevec/facevec/localstack/provision"
+)
+
+// The scripts run for real (bash, jq, mktemp …) against testdata/fake-aws,
+// which records each call and answers like the AWS CLI. Nothing here
+// reaches AWS: the environment is built from scratch, without the
+// caller's AWS_* variables, and HOME is a temporary directory.
+
+const fakeAccount = "123456789012"
+
+type fakeAWS struct {
+	t   *testing.T
+	dir string // FAKE_DIR: the fake's state and call log
+	cli string
+}
+
+func newFakeAWS(t *testing.T) *fakeAWS {
+	t.Helper()
+	for _, tool := range []string{"bash", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (the deploy scripts need it): %v", tool, err)
+		}
+	}
+	cli, err := filepath.Abs("testdata/fake-aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeAWS{t: t, dir: t.TempDir(), cli: cli}
+}
+
+// write puts a state file of the fake.
+func (f *fakeAWS) write(name string, data []byte) {
+	f.t.Helper()
+	if err := os.WriteFile(filepath.Join(f.dir, name), data, 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fakeAWS) writeJSON(name string, v any) {
+	f.t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.write(name, data)
+}
+
+func (f *fakeAWS) read(name string) string {
+	f.t.Helper()
+	data, err := os.ReadFile(filepath.Join(f.dir, name))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return string(data)
+}
+
+func (f *fakeAWS) exists(name string) bool {
+	_, err := os.Stat(filepath.Join(f.dir, name))
+	return err == nil
+}
+
+// bucket makes a bucket exist.
+func (f *fakeAWS) bucket(name string) { f.write("bucket-"+name, nil) }
+
+// stack makes the stack exist with these outputs (it is created, with
+// them, by a deploy otherwise).
+func (f *fakeAWS) stack(outputs map[string]string, exists bool) {
+	var outs []map[string]string
+	for k, v := range outputs {
+		outs = append(outs, map[string]string{"OutputKey": k, "OutputValue": v})
+	}
+	f.writeJSON("stack.json", map[string]any{"Stacks": []any{map[string]any{
+		"StackName": "facevec", "StackStatus": "CREATE_COMPLETE", "Outputs": outs,
+	}}})
+	if exists {
+		f.write("stack-exists", nil)
+	}
+}
+
+type runResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs a script with only the given environment (plus PATH, HOME,
+// TMPDIR and the fake's settings).
+func (f *fakeAWS) run(script string, env map[string]string) runResult {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "./"+script)
+	home := f.t.TempDir()
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"TMPDIR=" + f.t.TempDir(),
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"FAKE_DIR=" + f.dir,
+		"AWS_CLI=" + f.cli,
+	}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := runResult{stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	default:
+		f.t.Fatalf("run %s: %v\n%s", script, err, r.stderr)
+	}
+	if ctx.Err() != nil {
+		f.t.Fatalf("%s did not finish within a minute\n%s", script, r.stderr)
+	}
+	f.t.Logf("%s exit %d\nstdout:\n%s\nstderr:\n%s", script, r.code, r.stdout, r.stderr)
+	return r
+}
+
+// calls are the fake's invocations, each its argument list.
+func (f *fakeAWS) calls() [][]string {
+	f.t.Helper()
+	data, err := os.ReadFile(filepath.Join(f.dir, "calls.jsonl"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var out [][]string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		var args []string
+		if err := json.Unmarshal(sc.Bytes(), &args); err != nil {
+			f.t.Fatalf("call log: %v", err)
+		}
+		out = append(out, args)
+	}
+	return out
+}
+
+// command strips the global options: "cloudformation deploy", ….
+func command(args []string) string {
+	for len(args) >= 2 && (args[0] == "--endpoint-url" || args[0] == "--region" || args[0] == "--output") {
+		args = args[2:]
+	}
+	if len(args) < 2 {
+		return strings.Join(args, " ")
+	}
+	return args[0] + " " + args[1]
+}
+
+// commands lists the commands called, in order.
+func (f *fakeAWS) commands() []string {
+	var out []string
+	for _, c := range f.calls() {
+		out = append(out, command(c))
+	}
+	return out
+}
+
+// calledWith returns the calls of one command.
+func (f *fakeAWS) calledWith(cmd string) [][]string {
+	var out [][]string
+	for _, c := range f.calls() {
+		if command(c) == cmd {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// option returns the value after --name in args.
+func option(args []string, name string) string {
+	if i := slices.Index(args, "--"+name); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return ""
+}
+
+// stackOutputs are what a deployed stack answers.
+func stackOutputs(region string) map[string]string {
+	base := "facevec-" + fakeAccount + "-" + region
+	return map[string]string{
+		"InputBucketName":    base + "-in",
+		"InputBucketCreated": "true",
+		"OutputBucketName":   base + "-out",
+		"OutputPrefix":       "encodings/",
+		"FunctionName":       "facevec-encoder",
+		"FunctionArn":        "arn:aws:lambda:" + region + ":" + fakeAccount + ":function:facevec-encoder",
+		"LogGroupName":       "/aws/lambda/facevec-encoder",
+		"DeadLetterQueueUrl": "https://sqs." + region + ".amazonaws.com/" + fakeAccount + "/facevec-DeadLetterQueue-X",
+	}
+}
+
+var scripts = []string{"deploy.sh", "undeploy.sh", "smoke.sh"}
+
+func TestScriptsNeedARegion(t *testing.T) {
+	for _, script := range scripts {
+		t.Run(script, func(t *testing.T) {
+			f := newFakeAWS(t)
+			r := f.run(script, map[string]string{"FUNCTION_ZIP": writeZip(t)})
+			if r.code == 0 || !strings.Contains(r.stderr, "no AWS region configured") {
+				t.Fatalf("exit %d, stderr %q: want the missing-region error", r.code, r.stderr)
+			}
+			// Nothing but the region lookup happened.
+			if got := f.commands(); !slices.Equal(got, []string{"configure get"}) {
+				t.Errorf("calls %v, want only `aws configure get region`", got)
+			}
+		})
+	}
+}
+
+func TestScriptsNeedCredentials(t *testing.T) {
+	for _, script := range scripts {
+		t.Run(script, func(t *testing.T) {
+			f := newFakeAWS(t)
+			r := f.run(script, map[string]string{"AWS_REGION": "eu-west-1", "FAKE_STS_FAIL": "1", "FUNCTION_ZIP": writeZip(t)})
+			if r.code == 0 || !strings.Contains(r.stderr, "no usable AWS credentials") ||
+				!strings.Contains(r.stderr, "Unable to locate credentials") {
+				t.Fatalf("exit %d, stderr %q: want the credentials error with the CLI's reason", r.code, r.stderr)
+			}
+			if got := f.commands(); !slices.Equal(got, []string{"sts get-caller-identity"}) {
+				t.Errorf("calls %v, want only sts get-caller-identity", got)
+			}
+		})
+	}
+}
+
+// TestRegionFromAWSConfigure: without AWS_REGION the CLI's configured
+// region is used, and passed on every call.
+func TestRegionFromAWSConfigure(t *testing.T) {
+	f := newFakeAWS(t)
+	r := f.run("undeploy.sh", map[string]string{"FAKE_CONFIGURED_REGION": "ap-southeast-2"})
+	if r.code != 0 || !strings.Contains(r.stderr, "region ap-southeast-2") {
+		t.Fatalf("exit %d: want success in ap-southeast-2", r.code)
+	}
+	for _, c := range f.calls()[1:] {
+		if option(c, "region") != "ap-southeast-2" {
+			t.Errorf("call %v lacks --region ap-southeast-2", c)
+		}
+	}
+}
+
+func TestEndpointURLOnEveryCall(t *testing.T) {
+	f := newFakeAWS(t)
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	calls := f.calls()
+	if len(calls) < 2 {
+		t.Fatalf("calls %v", calls)
+	}
+	for _, c := range calls {
+		if option(c, "endpoint-url") != "http://127.0.0.1:4566" {
+			t.Errorf("call %v lacks --endpoint-url", c)
+		}
+	}
+}
+
+func TestDeployRejectsBadSettings(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"upper-case stack", map[string]string{"STACK_NAME": "FaceVec"}, "STACK_NAME='FaceVec'"},
+		{"underscore stack", map[string]string{"STACK_NAME": "face_vec"}, "STACK_NAME='face_vec'"},
+		{"long stack", map[string]string{"STACK_NAME": strings.Repeat("a", 40)}, "at most 35 fit"},
+		{"detector", map[string]string{"DETECTOR": "dnn"}, "DETECTOR='dnn': want hog or cnn"},
+		{"upsample text", map[string]string{"UPSAMPLE": "two"}, "UPSAMPLE='two'"},
+		{"upsample range", map[string]string{"UPSAMPLE": "5"}, "UPSAMPLE='5': want an integer from 0 to 4"},
+		{"memory", map[string]string{"MEMORY_MB": "64"}, "MEMORY_MB='64': want an integer from 128 to 10240"},
+		{"timeout", map[string]string{"TIMEOUT_S": "901"}, "TIMEOUT_S='901'"},
+		{"negative side", map[string]string{"MAX_SIDE": "-1"}, "MAX_SIDE='-1'"},
+		{"retention", map[string]string{"LOG_RETENTION_DAYS": "10"}, "LOG_RETENTION_DAYS='10'"},
+		{"two retentions", map[string]string{"LOG_RETENTION_DAYS": "14 30"}, "LOG_RETENTION_DAYS='14 30'"},
+		{"deploy bucket", map[string]string{"DEPLOY_BUCKET": "Artifacts"}, "DEPLOY_BUCKET='Artifacts'"},
+		{"prefix slash", map[string]string{"OUTPUT_PREFIX": "/enc/"}, "OUTPUT_PREFIX='/enc/'"},
+		{"prefix star", map[string]string{"OUTPUT_PREFIX": "enc*/"}, "OUTPUT_PREFIX='enc*/'"},
+		{"existing bucket", map[string]string{"EXISTING_INPUT_BUCKET": "My_Photos"}, "EXISTING_INPUT_BUCKET='My_Photos'"},
+		{"no zip", map[string]string{"FUNCTION_ZIP": "/nonexistent/function.zip"}, "make package"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakeAWS(t)
+			env := map[string]string{"AWS_REGION": "us-east-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t)}
+			for k, v := range c.env {
+				env[k] = v
+			}
+			r := f.run("deploy.sh", env)
+			if r.code == 0 || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d, stderr %q: want an error mentioning %q", r.code, r.stderr, c.want)
+			}
+			// Only the preflight ran: nothing was created or deployed.
+			if got := f.commands(); !slices.Equal(got, []string{"sts get-caller-identity"}) {
+				t.Errorf("calls %v, want only the preflight", got)
+			}
+		})
+	}
+}
+
+// writeZip writes a stand-in deployment package.
+func writeZip(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "my function.zip")
+	if err := os.WriteFile(p, []byte("PK\x05\x06 stand-in "+t.Name()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDeploy(t *testing.T) {
+	f := newFakeAWS(t)
+	f.stack(stackOutputs("eu-west-1"), false)
+	zip := writeZip(t)
+	r := f.run("deploy.sh", map[string]string{
+		"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip,
+		"DETECTOR": "cnn", "UPSAMPLE": "2", "JITTER": "1", "MAX_SIDE": "1600", "MEMORY_MB": "3008",
+		"TIMEOUT_S": "300", "OUTPUT_PREFIX": "vectors/", "LOG_RETENTION_DAYS": "30",
+		"MAX_OBJECT_BYTES": "10485760", "MAX_PIXELS": "40000000",
+	})
+	if r.code != 0 {
+		t.Fatalf("deploy.sh exit %d", r.code)
+	}
+	want := []string{
+		"sts get-caller-identity",
+		"cloudformation describe-stacks", // not there yet
+		"s3api head-bucket", "s3api create-bucket",
+		"cloudformation package", "cloudformation deploy",
+		"cloudformation describe-stacks",
+	}
+	if got := f.commands(); !slices.Equal(got, want) {
+		t.Errorf("calls\n%v\nwant\n%v", got, want)
+	}
+	codeBucket := "facevec-" + fakeAccount + "-eu-west-1-code"
+	if c := f.calledWith("s3api create-bucket"); len(c) != 1 || option(c[0], "bucket") != codeBucket ||
+		option(c[0], "create-bucket-configuration") != "LocationConstraint=eu-west-1" {
+		t.Errorf("create-bucket calls %v, want %s in eu-west-1", c, codeBucket)
+	}
+	pkg := f.calledWith("cloudformation package")[0]
+	if option(pkg, "s3-bucket") != codeBucket || !strings.HasSuffix(option(pkg, "template-file"), "/deploy/template.yaml") {
+		t.Errorf("package call %v", pkg)
+	}
+	// The fake package read the zip where the template's Code points.
+	if got, wantZip := f.read("uploaded-code.zip"), mustRead(t, zip); got != wantZip {
+		t.Errorf("packaged %q, want the FUNCTION_ZIP bytes %q", got, wantZip)
+	}
+
+	dep := f.calledWith("cloudformation deploy")[0]
+	for opt, v := range map[string]string{"stack-name": "facevec", "capabilities": "CAPABILITY_IAM", "s3-bucket": codeBucket} {
+		if option(dep, opt) != v {
+			t.Errorf("deploy --%s = %q, want %q", opt, option(dep, opt), v)
+		}
+	}
+	overrides := parameterOverrides(dep)
+	wantOverrides := map[string]string{
+		"Detector": "cnn", "Upsample": "2", "Jitter": "1", "MaxSide": "1600", "MemorySize": "3008",
+		"Timeout": "300", "OutputPrefix": "vectors/", "LogRetentionInDays": "30",
+		"MaxObjectBytes": "10485760", "MaxPixels": "40000000", "ExistingInputBucket": "",
+	}
+	if canon(overrides) != canon(wantOverrides) {
+		t.Errorf("parameter overrides %v, want %v", overrides, wantOverrides)
+	}
+	tpl, err := Parse(readTemplate(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range overrides {
+		if at(tpl, "Parameters", k) == nil {
+			t.Errorf("deploy.sh sets parameter %s, which the template does not have", k)
+		}
+	}
+	for _, c := range f.calls()[1:] {
+		if option(c, "region") != "eu-west-1" {
+			t.Errorf("call %v lacks --region eu-west-1", c)
+		}
+	}
+	if !strings.Contains(r.stderr, "stack facevec is up") || !strings.Contains(r.stderr, "s3://facevec-"+fakeAccount+"-eu-west-1-in") {
+		t.Errorf("no summary of the stack in stderr")
+	}
+
+	// Again: the artifact bucket is there now, the rest is the same.
+	if r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip}); r.code != 0 {
+		t.Fatalf("second deploy exit %d", r.code)
+	}
+	if n := len(f.calledWith("s3api create-bucket")); n != 1 {
+		t.Errorf("create-bucket called %d times over two deploys, want 1", n)
+	}
+}
+
+// parameterOverrides reads the Key=Value arguments after
+// --parameter-overrides.
+func parameterOverrides(args []string) map[string]string {
+	out := map[string]string{}
+	i := slices.Index(args, "--parameter-overrides")
+	for _, a := range args[i+1:] {
+		if strings.HasPrefix(a, "--") {
+			break
+		}
+		k, v, _ := strings.Cut(a, "=")
+		out[k] = v
+	}
+	return out
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestDeployFailureShowsReasons(t *testing.T) {
+	f := newFakeAWS(t)
+	r := f.run("deploy.sh", map[string]string{"AWS_REGION": "us-east-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t), "FAKE_DEPLOY_FAIL": "1"})
+	if r.code == 0 || !strings.Contains(r.stderr, "not authorized to perform iam:CreateRole") {
+		t.Fatalf("exit %d: want the failed resource's reason on stderr", r.code)
+	}
+	// us-east-1 takes no LocationConstraint.
+	if c := f.calledWith("s3api create-bucket"); len(c) != 1 || slices.Contains(c[0], "--create-bucket-configuration") {
+		t.Errorf("create-bucket in us-east-1: %v", c)
+	}
+}
+
+// foreignNotifications is an existing bucket's configuration that is not
+// ours: a queue, another function, and a stale configuration of this stack.
+const foreignNotifications = `{
+  "QueueConfigurations": [{"Id": "audit", "QueueArn": "arn:aws:sqs:eu-west-1:123456789012:audit", "Events": ["s3:ObjectCreated:*"]}],
+  "LambdaFunctionConfigurations": [
+    {"Id": "csv-import", "LambdaFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:csv", "Events": ["s3:ObjectCreated:*"],
+     "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": ".csv"}]}}},
+    {"Id": "facevec-facevec-0-old", "LambdaFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:facevec-encoder", "Events": ["s3:ObjectCreated:*"],
+     "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": ".jpe"}]}}}
+  ]
+}`
+
+type notificationConfig struct {
+	QueueConfigurations          []map[string]any
+	LambdaFunctionConfigurations []struct {
+		ID        string `json:"Id"`
+		ARN       string `json:"LambdaFunctionArn"`
+		Events    []string
+		FilterKey struct {
+			Key struct {
+				FilterRules []struct{ Name, Value string }
+			}
+		} `json:"Filter"`
+	}
+}
+
+func TestDeployExistingInputBucket(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	outs["InputBucketName"], outs["InputBucketCreated"] = "photos", "false"
+	f.stack(outs, false)
+	f.bucket("facevec-" + fakeAccount + "-eu-west-1-code")
+	f.write("notification-photos.json", []byte(foreignNotifications))
+	r := f.run("deploy.sh", map[string]string{
+		"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t),
+		"EXISTING_INPUT_BUCKET": "photos", "FAKE_BUCKET_LOCATION": `"eu-west-1"`,
+	})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	if got := parameterOverrides(f.calledWith("cloudformation deploy")[0])["ExistingInputBucket"]; got != "photos" {
+		t.Errorf("ExistingInputBucket=%q, want photos", got)
+	}
+	var nc notificationConfig
+	if err := json.Unmarshal([]byte(f.read("notification-photos.json")), &nc); err != nil {
+		t.Fatal(err)
+	}
+	if len(nc.QueueConfigurations) != 1 {
+		t.Errorf("queue configuration lost: %+v", nc.QueueConfigurations)
+	}
+	var suffixes []string
+	kept := false
+	for _, c := range nc.LambdaFunctionConfigurations {
+		switch {
+		case c.ID == "csv-import":
+			kept = true
+		case c.ID == "facevec-facevec-0-old":
+			t.Errorf("stale configuration of this stack kept")
+		case c.ARN != outs["FunctionArn"] || !slices.Equal(c.Events, []string{"s3:ObjectCreated:*"}) || len(c.FilterKey.Key.FilterRules) != 1:
+			t.Errorf("configuration %+v", c)
+		default:
+			suffixes = append(suffixes, c.FilterKey.Key.FilterRules[0].Value)
+		}
+	}
+	if !kept {
+		t.Errorf("another function's configuration was dropped")
+	}
+	if !slices.Equal(suffixes, provision.DefaultSuffixes) {
+		t.Errorf("suffixes %v, want %v", suffixes, provision.DefaultSuffixes)
+	}
+}
+
+func TestDeployExistingBucketInAnotherRegion(t *testing.T) {
+	f := newFakeAWS(t)
+	r := f.run("deploy.sh", map[string]string{
+		"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t),
+		"EXISTING_INPUT_BUCKET": "photos", "FAKE_BUCKET_LOCATION": "null", // us-east-1
+	})
+	if r.code == 0 || !strings.Contains(r.stderr, "is in us-east-1") {
+		t.Fatalf("exit %d: want the region mismatch error", r.code)
+	}
+	if len(f.calledWith("cloudformation deploy")) != 0 {
+		t.Errorf("deployed anyway")
+	}
+}
+
+func TestUndeploy(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	f.stack(outs, true)
+	in, out := outs["InputBucketName"], outs["OutputBucketName"]
+	f.bucket(in)
+	f.bucket(out)
+	f.writeJSON("resources.json", map[string]any{"StackResourceSummaries": []map[string]string{
+		{"LogicalResourceId": "InputBucket", "PhysicalResourceId": in, "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "CREATE_COMPLETE"},
+		{"LogicalResourceId": "OutputBucket", "PhysicalResourceId": out, "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "CREATE_COMPLETE"},
+		{"LogicalResourceId": "DeadLetterQueue", "PhysicalResourceId": "https://sqs/x", "ResourceType": "AWS::SQS::Queue", "ResourceStatus": "CREATE_COMPLETE"},
+	}})
+	f.write("objects-"+in+".json", []byte(`{
+		"Versions": [{"Key": "people/grace hopper.jpg", "VersionId": "v1"}, {"Key": "a&b.png", "VersionId": "null"}],
+		"DeleteMarkers": [{"Key": "old.jpg", "VersionId": "m1"}]}`))
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	var deleted struct {
+		Objects []struct{ Key, VersionId string }
+	}
+	if err := json.Unmarshal([]byte(f.read("deleted-"+in+".jsonl")), &deleted); err != nil {
+		t.Fatal(err)
+	}
+	if canon(deleted.Objects) != `[{"Key":"people/grace hopper.jpg","VersionId":"v1"},{"Key":"a\u0026b.png","VersionId":"null"},{"Key":"old.jpg","VersionId":"m1"}]` {
+		t.Errorf("deleted %+v", deleted.Objects)
+	}
+	if f.exists("deleted-" + out + ".jsonl") {
+		t.Errorf("delete-objects on the empty output bucket")
+	}
+	if len(f.calledWith("cloudformation delete-stack")) != 1 || len(f.calledWith("cloudformation wait")) != 1 {
+		t.Errorf("stack not deleted and waited for: %v", f.commands())
+	}
+	if f.exists("stack-exists") {
+		t.Errorf("stack still exists")
+	}
+	if len(f.calledWith("s3api put-bucket-notification-configuration")) != 0 {
+		t.Errorf("touched notifications of a bucket the stack owns")
+	}
+}
+
+func TestUndeployKeepsExistingInputBucket(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	outs["InputBucketName"], outs["InputBucketCreated"] = "photos", "false"
+	f.stack(outs, true)
+	f.bucket("photos")
+	f.bucket(outs["OutputBucketName"])
+	f.write("objects-photos.json", []byte(`{"Versions": [{"Key": "mine.jpg", "VersionId": "null"}]}`))
+	f.writeJSON("resources.json", map[string]any{"StackResourceSummaries": []map[string]string{
+		{"LogicalResourceId": "OutputBucket", "PhysicalResourceId": outs["OutputBucketName"], "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "CREATE_COMPLETE"},
+	}})
+	// What deploy.sh wrote, plus the foreign configurations.
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(foreignNotifications), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["LambdaFunctionConfigurations"] = append(cfg["LambdaFunctionConfigurations"].([]any), map[string]any{
+		"Id": "facevec-facevec-0-jpg", "LambdaFunctionArn": outs["FunctionArn"], "Events": []string{"s3:ObjectCreated:*"},
+	})
+	f.writeJSON("notification-photos.json", cfg)
+
+	if r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1"}); r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	for _, c := range f.calledWith("s3api list-object-versions") {
+		if option(c, "bucket") == "photos" {
+			t.Errorf("listed the existing input bucket for deletion")
+		}
+	}
+	if f.exists("deleted-photos.jsonl") {
+		t.Errorf("deleted objects of the existing input bucket")
+	}
+	var nc notificationConfig
+	if err := json.Unmarshal([]byte(f.read("notification-photos.json")), &nc); err != nil {
+		t.Fatal(err)
+	}
+	if len(nc.QueueConfigurations) != 1 || len(nc.LambdaFunctionConfigurations) != 1 || nc.LambdaFunctionConfigurations[0].ID != "csv-import" {
+		t.Errorf("notifications after undeploy %+v: want only the queue and the csv function", nc)
+	}
+}
+
+func TestUndeployWithoutStack(t *testing.T) {
+	f := newFakeAWS(t)
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1"})
+	if r.code != 0 || !strings.Contains(r.stderr, "nothing to remove") {
+		t.Fatalf("exit %d: want success with nothing to remove", r.code)
+	}
+	if got := f.commands(); !slices.Equal(got, []string{"sts get-caller-identity", "cloudformation describe-stacks"}) {
+		t.Errorf("calls %v", got)
+	}
+}
+
+// goldenHopper is the encoder's golden result for the smoke photo.
+func goldenHopper(t *testing.T) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile("../fixtures/golden/results.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		var r map[string]any
+		if json.Unmarshal([]byte(line), &r) == nil && at(r, "source", "file") == "people/grace hopper.jpg" {
+			return r
+		}
+	}
+	t.Fatal("no golden result for people/grace hopper.jpg")
+	return nil
+}
+
+var smokeKeyRE = regexp.MustCompile(`^smoke/\d{8}T\d{6}Z-\d+/grace hopper\.jpg$`)
+
+func TestSmoke(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	f.stack(outs, true)
+	golden := goldenHopper(t)
+	f.writeJSON("result.json", golden)
+	r := f.run("smoke.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE_POLL": "0.1", "FAKE_HEAD_AFTER": "3"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	up := f.calledWith("s3 cp")[0]
+	dst := up[len(up)-1]
+	key := strings.TrimPrefix(dst, "s3://"+outs["InputBucketName"]+"/")
+	if !smokeKeyRE.MatchString(key) || !strings.HasSuffix(up[len(up)-2], "fixtures/people/grace hopper.jpg") {
+		t.Errorf("upload %v: want the fixture under a fresh smoke/ key", up)
+	}
+	heads := f.calledWith("s3api head-object")
+	if len(heads) != 3 {
+		t.Errorf("%d polls, want 3 (the result appears on the third)", len(heads))
+	}
+	for _, h := range heads {
+		if option(h, "bucket") != outs["OutputBucketName"] || option(h, "key") != "encodings/"+key+".json" {
+			t.Errorf("poll %v: want encodings/%s.json in the output bucket", h, key)
+		}
+	}
+	face := list(golden["faces"])[0]
+	box := mapping(at(face, "box"))
+	desc := list(at(face, "descriptor"))
+	for _, want := range []string{
+		"faces      1",
+		"box left=" + canon(box["left"]) + " top=" + canon(box["top"]) + " right=" + canon(box["right"]) + " bottom=" + canon(box["bottom"]),
+		"descriptor[0:4] = " + canon(desc[0]) + " " + canon(desc[1]),
+		"(128 values)",
+		"error      none",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+}
+
+func TestSmokeFailures(t *testing.T) {
+	cases := []struct {
+		name   string
+		result func(r map[string]any)
+		env    map[string]string
+		want   []string
+	}{
+		{"error result", func(r map[string]any) {
+			r["faces"] = []any{}
+			r["error"] = map[string]any{"code": "decode_failed", "message": "s3://x/y: not a JPEG"}
+		}, nil, []string{"decode_failed: s3://x/y: not a JPEG", "not a success"}},
+		{"no face", func(r map[string]any) { r["faces"] = []any{} }, nil, []string{"faces      0", "not a success"}},
+		{"short descriptor", func(r map[string]any) {
+			f := mapping(list(r["faces"])[0])
+			f["descriptor"] = list(f["descriptor"])[:127]
+		}, nil, []string{"(127 values)", "not a success"}},
+		{"timeout", nil, map[string]string{"FAKE_RESULT_NEVER": "1", "SMOKE_TIMEOUT": "1"},
+			[]string{"timed out", "fake log: init error", "3 message(s)"}},
+		{"missing image", nil, map[string]string{"SMOKE_IMAGE": "/nonexistent.jpg"}, []string{"SMOKE_IMAGE='/nonexistent.jpg' does not exist"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakeAWS(t)
+			f.stack(stackOutputs("eu-west-1"), true)
+			r := goldenHopper(t)
+			if c.result != nil {
+				c.result(r)
+			}
+			f.writeJSON("result.json", r)
+			env := map[string]string{"AWS_REGION": "eu-west-1", "SMOKE_POLL": "0.1"}
+			for k, v := range c.env {
+				env[k] = v
+			}
+			res := f.run("smoke.sh", env)
+			if res.code == 0 {
+				t.Fatal("smoke.sh succeeded")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(res.stdout+res.stderr, w) {
+					t.Errorf("output lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
+// TestScriptSuffixes: the suffixes deploy.sh wires on an existing bucket
+// are the template's and the provisioner's.
+func TestScriptSuffixes(t *testing.T) {
+	src := mustRead(t, "lib.sh")
+	m := regexp.MustCompile(`(?m)^SUFFIXES=\(([^)]*)\)`).FindStringSubmatch(src)
+	if m == nil {
+		t.Fatal("lib.sh has no SUFFIXES=(...) line")
+	}
+	if got := strings.Fields(m[1]); !slices.Equal(got, provision.DefaultSuffixes) {
+		t.Errorf("lib.sh SUFFIXES %v, want provision.DefaultSuffixes %v", got, provision.DefaultSuffixes)
+	}
+}
