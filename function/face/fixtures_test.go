@@ -17,7 +17,7 @@ import (
 	"github.com/facevec/facevec/result"
 )
 
-var update = flag.Bool("update", false, "rewrite fixtures/golden.jsonl from the current encoder")
+var update = flag.Bool("update", false, "rewrite fixtures/golden/results.jsonl from the current encoder")
 
 // defaultParams are the Lambda's defaults; the fixtures are all smaller
 // than MAX_SIDE, so the CLI's defaults give the same results.
@@ -143,10 +143,10 @@ func TestIdentities(t *testing.T) {
 }
 
 // TestGolden guards against regressions: boxes within 2 px and
-// descriptors within 1e-4 of fixtures/golden.jsonl (go test -update rewrites it).
+// descriptors within 1e-4 of fixtures/golden/results.jsonl (go test -update rewrites it).
 func TestGolden(t *testing.T) {
 	all := encodeFixtures(t)
-	path := filepath.Join(fixturesDir, "golden.jsonl")
+	path := filepath.Join(fixturesDir, "golden", "results.jsonl")
 	if *update {
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
