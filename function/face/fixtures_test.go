@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -309,5 +310,41 @@ func TestLoadGoldenRejectsGarbage(t *testing.T) {
 	os.WriteFile(p, []byte("{not json\n"), 0o644)
 	if _, err := LoadGolden(p); err == nil {
 		t.Fatal("no error for garbage")
+	}
+}
+
+// TestEXIFOrientationsUpright: the eight EXIF orientations of one photo
+// (pixels stored rotated, tag says how to undo it) all give the upright
+// result: same size, same box, nearly the same descriptor (each file is
+// its own lossy JPEG encoding of the rotated pixels, so vectors differ by
+// up to ~0.1, far below the 0.6 identity threshold).
+func TestEXIFOrientationsUpright(t *testing.T) {
+	var ref *result.Result
+	seen := 0
+	for _, f := range encodeFixtures(t) {
+		if !strings.HasPrefix(f.entry.Path, "exif/hopper-o") {
+			continue
+		}
+		seen++
+		r := f.res
+		if r.Image.EXIFOrientation != f.entry.EXIFOrientation || len(r.Faces) != 1 {
+			t.Fatalf("%s: orientation %d, %d faces", f.entry.Path, r.Image.EXIFOrientation, len(r.Faces))
+		}
+		if ref == nil {
+			ref = r
+			continue
+		}
+		if r.Image.Width != ref.Image.Width || r.Image.Height != ref.Image.Height {
+			t.Errorf("%s: %dx%d, want %dx%d", f.entry.Path, r.Image.Width, r.Image.Height, ref.Image.Width, ref.Image.Height)
+		}
+		if err := CompareGolden(r, ref, 2, 1); err != nil {
+			t.Errorf("%s vs upright: %v", f.entry.Path, err)
+		}
+		if d := result.Distance(r.Faces[0].Descriptor, ref.Faces[0].Descriptor); d > 0.15 {
+			t.Errorf("%s: descriptor %.3f from the upright one", f.entry.Path, d)
+		}
+	}
+	if seen != 8 {
+		t.Errorf("found %d EXIF fixtures, want 8", seen)
 	}
 }
