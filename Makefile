@@ -17,7 +17,7 @@ LAMBDA_TAGS    := lambda.norpc netgo osusergo static
 LAMBDA_LDFLAGS := -s -w -linkmode external -extldflags -static
 GOARCH_LAMBDA  ?= amd64
 
-.PHONY: help deps models build package test unit race e2e bench fuzz run golden deploy undeploy clean
+.PHONY: help deps models build package test unit race e2e bench fuzz vulncheck run golden deploy undeploy clean
 
 help:
 	@echo "make run      the main job: embedded AWS stack, fixtures uploaded, face vectors printed"
@@ -76,9 +76,15 @@ bench: models ## encoder benchmarks (see issue: native baseline comes later)
 	    -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread; fi
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) GO=$(GO) bench/run.sh $(CURDIR)/$(DIST)
 
+FUZZ_PKGS := ./function/face/imagefmt/ ./function/face/ ./function/handler/
 fuzz: ## each fuzz target for FUZZTIME (default 30s)
-	@for t in $$($(GO) test -list 'Fuzz.*' ./function/face/imagefmt/ | grep ^Fuzz); do \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./function/face/imagefmt/ || exit 1; done
+	@for p in $(FUZZ_PKGS); do for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
+	  echo "fuzz: $$p $$t"; \
+	  FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 10s -parallel $${FUZZPARALLEL:-1} $$p || exit 1; \
+	done; done
+
+vulncheck: ## known vulnerabilities in reachable code (skips when vuln.go.dev is unreachable; VULNCHECK_STRICT=1 fails)
+	scripts/vulncheck.sh
 
 golden: models build ## regenerate fixtures/golden from the current encoder
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -count=1 -run TestGolden ./function/face/ -update

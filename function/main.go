@@ -20,6 +20,10 @@ import (
 
 func main() {
 	log := newLogger(os.Stderr, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	// aws-lambda-go reports a failed invocation with the standard log
+	// package ("2006/01/02 15:04:05 {"errorMessage":...}"); routed through
+	// slog, that line is JSON like every other one.
+	slog.SetDefault(log)
 	h, err := setup(context.Background(), log)
 	if err != nil {
 		// Exiting non-zero during init makes Lambda report an init error

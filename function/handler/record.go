@@ -129,8 +129,11 @@ func (j *job) run() (Summary, error) {
 		return j.alreadyEncoded(prev)
 	}
 
-	res, err := h.enc.Encode(j.workCtx, obj.data, h.params)
+	res, ok, err := j.encode(obj.data)
 	obj.data = nil
+	if !ok {
+		return j.timedOut("while encoding it", j.workCtx.Err())
+	}
 	if res == nil {
 		res = result.New(result.Source{})
 		if err == nil {
@@ -143,6 +146,29 @@ func (j *job) run() (Summary, error) {
 		res.Fail(fmt.Errorf("s3://%s/%s: %w", j.src.Bucket, j.src.Key, err))
 	}
 	return j.write(res)
+}
+
+// encode runs the encoder but gives up at the work deadline: a dlib call
+// cannot be interrupted, and without this a detection that outlasts the
+// function's timeout would get the process killed mid-invocation and
+// leave no result. ok is false when the deadline came first; the encode
+// then finishes in the background and its result is dropped.
+func (j *job) encode(data []byte) (res *result.Result, ok bool, err error) {
+	type outcome struct {
+		res *result.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, e := j.h.enc.Encode(j.workCtx, data, j.h.params)
+		done <- outcome{r, e}
+	}()
+	select {
+	case o := <-done:
+		return o.res, true, o.err
+	case <-j.workCtx.Done():
+		return nil, false, nil
+	}
 }
 
 // readFailed turns a failed GetObject (or an oversized object) into an
