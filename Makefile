@@ -68,7 +68,7 @@ e2e: package ## end to end: LocalStack when Docker answers, else embedded (E2E_B
 
 test: unit e2e ## everything that runs here; what .ci/run calls
 
-bench: models ## encoder benchmarks (see issue: native baseline comes later)
+bench: models ## native dlib baseline vs facevec, ratio table in dist/bench.txt
 	@mkdir -p $(DIST)
 	@if [ ! $(DIST)/native -nt bench/native/native.cpp ]; then \
 	  echo "bench: g++ bench/native/native.cpp -> $(DIST)/native (about a minute)"; \

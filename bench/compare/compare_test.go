@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// goOut is two rounds of real-looking `go test -bench` output.
+const goOut = `goos: linux
+goarch: amd64
+pkg: github.com/facevec/facevec/function/face
+cpu: AMD EPYC
+BenchmarkDecode/jpeg/grace_hopper-2      	      93	   3000000 ns/op	 244.88 MB/s	  925778 B/op	       6 allocs/op
+BenchmarkDecode/webp/hopper-2            	     184	   1912608 ns/op	  62.74 MB/s	  210928 B/op	      27 allocs/op
+BenchmarkDetectHOG/up1/grace_hopper-2    	       2	 200000000 ns/op	         0.3072 MP	         1.000 faces
+BenchmarkDetectCNN/up0/hopper-1mp-2      	       1	2000000000 ns/op	         0.9958 MP	         1.000 faces
+BenchmarkDescriptor/grace_hopper-2       	      19	  20400000 ns/op	         1.000 faces	  20400000 ns/face	 15000000 cpu-ns/op
+BenchmarkDescriptor/équipe_4-2           	       5	  80000000 ns/op	         4.000 faces	  20000000 ns/face
+BenchmarkEncodeWhole/workers=1/grace_hopper-2  	1	 800000000 ns/op	 5.000 img/s	 200000000 ns/img	 1.00 cores	 150000000 cpu-ns/img
+BenchmarkEncodeWhole/workers=2/grace_hopper-2  	1	 400000000 ns/op	 10.00 img/s	 100000000 ns/img	 1.98 cores	 160000000 cpu-ns/img
+BenchmarkPeakRSS12MP-2  	1	2362874833 ns/op	 1.000 faces	 84.29 models-MiB	 262.0 peak-MiB	 450.0 warm-peak-MiB	 3 warm-images
+BenchmarkColdStart/process-2  	1	 368333934 ns/op	 351.8 ms-first-result
+BenchmarkColdStart/New-2  	2	 206916583 ns/op	 199.2 load-ms
+PASS
+goos: linux
+BenchmarkDecode/jpeg/grace_hopper-2      	      93	   3200000 ns/op	 244.88 MB/s	  925778 B/op	       6 allocs/op
+BenchmarkDescriptor/grace_hopper-2       	      19	  20600000 ns/op	         1.000 faces	  20600000 ns/face	 15000000 cpu-ns/op
+BenchmarkDescriptor/équipe_4-2           	       5	  80000000 ns/op	         4.000 faces	  20000000 ns/face
+BenchmarkEncodeWhole/workers=1/grace_hopper-2  	1	 800000000 ns/op	 5.000 img/s	 200000000 ns/img	 1.00 cores	 150000000 cpu-ns/img
+BenchmarkEncodeWhole/workers=2/grace_hopper-2  	1	 400000000 ns/op	 10.00 img/s	 100000000 ns/img	 1.98 cores	 160000000 cpu-ns/img
+BenchmarkPeakRSS12MP-2  	1	2362874833 ns/op	 1.000 faces	 84.29 models-MiB	 600.0 peak-MiB
+ok  	github.com/facevec/facevec/function/face	42.1s
+`
+
+const nativeOut = `{"image":"grace_hopper","w":512,"h":600,"faces":1,"stage":"decode","median_ns":2000000,"min_ns":1900000,"max_ns":2100000,"n":2,"round":1}
+{"image":"grace_hopper","w":512,"h":600,"faces":1,"stage":"describe","median_ns":20000000,"min_ns":19000000,"max_ns":21000000,"cpu_median_ns":20000000,"n":2,"round":1}
+{"image":"équipe_4","w":960,"h":300,"faces":4,"stage":"describe","median_ns":80000000,"min_ns":80000000,"max_ns":80000000,"n":2,"round":1}
+{"image":"grace_hopper","w":512,"h":600,"faces":1,"stage":"detect_hog_up1","median_ns":100000000,"min_ns":1,"max_ns":1,"n":2,"round":1}
+
+{"image":"grace_hopper","w":512,"h":600,"faces":1,"stage":"decode","median_ns":2000000,"min_ns":1900000,"max_ns":2100000,"n":2,"round":2}
+{"image":"grace_hopper","w":512,"h":600,"faces":1,"stage":"describe","median_ns":20000000,"min_ns":19000000,"max_ns":21000000,"n":2,"round":2}
+{"image":"hopper-1mp","w":922,"h":1080,"faces":1,"stage":"detect_cnn_up0","median_ns":9000000000,"min_ns":1,"max_ns":1,"n":1,"round":1}
+`
+
+func mustCompare(t *testing.T) *comparison {
+	t.Helper()
+	g, err := parseGo(strings.NewReader(goOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := parseNative(strings.NewReader(nativeOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return compare(g, n)
+}
+
+func TestParseGo(t *testing.T) {
+	g, err := parseGo(strings.NewReader(goOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, unit string
+		want       []float64
+	}{
+		{"BenchmarkDecode/jpeg/grace_hopper", "ns/op", []float64{3e6, 3.2e6}},
+		{"BenchmarkDecode/jpeg/grace_hopper", "allocs/op", []float64{6, 6}},
+		{"BenchmarkDescriptor/équipe_4", "ns/face", []float64{2e7, 2e7}},
+		{"BenchmarkEncodeWhole/workers=2/grace_hopper", "cores", []float64{1.98, 1.98}},
+		{"BenchmarkPeakRSS12MP", "peak-MiB", []float64{262, 600}},
+		{"BenchmarkColdStart/New", "load-ms", []float64{199.2}},
+		{"BenchmarkDecode/jpeg/grace_hopper-2", "ns/op", nil}, // the -2 is stripped
+	} {
+		got := g.get(tc.name, tc.unit)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s %s: %v, want %v", tc.name, tc.unit, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%s %s: %v, want %v", tc.name, tc.unit, got, tc.want)
+			}
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, goIn, nativeIn, want string
+	}{
+		{"odd go fields", "BenchmarkX-2 \t 10 \t 5 ns/op 7\n", "", "odd number"},
+		{"bad go value", "BenchmarkX-2 \t 10 \t five ns/op\n", "", `value "five"`},
+		{"native not json", "", "round 1 done\n", "native line 1"},
+		{"native unknown field", "", `{"image":"a","stage":"decode","median_ns":1,"n":1,"extra":2}` + "\n", "unknown field"},
+		{"native no median", "", `{"image":"a","stage":"decode","n":1}` + "\n", "median_ns > 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.goIn != "" {
+				_, err = parseGo(strings.NewReader(tc.goIn))
+			} else {
+				_, err = parseNative(strings.NewReader(tc.nativeIn))
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestStageKey(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		want  key
+		unit  string
+		match bool
+	}{
+		{"BenchmarkDecode/png/astronaut_é", key{"decode", "astronaut_é"}, "ns/op", true},
+		{"BenchmarkDetectHOG/up0/obama-240p", key{"detect_hog_up0", "obama-240p"}, "ns/op", true},
+		{"BenchmarkDetectCNN/up0/hopper-1mp", key{"detect_cnn_up0", "hopper-1mp"}, "ns/op", true},
+		{"BenchmarkLandmarks/grace_hopper", key{"landmarks", "grace_hopper"}, "ns/op", true},
+		{"BenchmarkDescriptor/grace_hopper", key{"describe", "grace_hopper"}, "ns/op", true},
+		{"BenchmarkEncodeWhole/workers=1/x", key{"whole", "x"}, "ns/img", true},
+		{"BenchmarkEncodeWhole/workers=2/x", key{}, "", false},
+		{"BenchmarkPeakRSS12MP", key{}, "", false},
+		{"BenchmarkDecode", key{}, "", false},
+	} {
+		k, unit, ok := stageKey(tc.name)
+		if k != tc.want || unit != tc.unit || ok != tc.match {
+			t.Errorf("stageKey(%q) = %v %q %v, want %v %q %v", tc.name, k, unit, ok, tc.want, tc.unit, tc.match)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	for _, tc := range []struct {
+		in             []float64
+		median, spread float64
+	}{
+		{[]float64{5}, 5, 0},
+		{[]float64{4, 1, 2, 3}, 2.5, 0.6},
+		{[]float64{10, 9, 11, 10, 15}, 10, 0.5},
+	} {
+		s, ok := summarize(tc.in)
+		if !ok || s.median != tc.median || math.Abs(s.spread()-tc.spread) > 1e-12 {
+			t.Errorf("summarize(%v) = %+v spread %v, want median %v spread %v", tc.in, s, s.spread(), tc.median, tc.spread)
+		}
+	}
+	if _, ok := summarize(nil); ok {
+		t.Error("summarize(nil) reported a value")
+	}
+	if got := fmtNS(1.5e9); got != "1.5s" {
+		t.Errorf("fmtNS(1.5e9) = %q", got)
+	}
+	if got := fmtNS(3.76e6); got != "3.76ms" {
+		t.Errorf("fmtNS(3.76e6) = %q", got)
+	}
+}
+
+func TestGoals(t *testing.T) {
+	c := mustCompare(t)
+	byName := map[string]goal{}
+	for _, g := range c.goals() {
+		byName[g.name] = g
+	}
+	for _, tc := range []struct {
+		name    string
+		met     bool
+		measure string
+	}{
+		// hopper 20.5/20 = 1.025, équipe 1.0 → geomean 1.0124
+		{"descriptor per face, facevec/native", true, "1.012"},
+		{"whole image, 2 workers / 1 worker (img/s)", true, "2.00×"},
+		{"cold start, exec to first result line", true, "351.8"},
+		{"CNN detector, upsample 0, ~1 MP", false, "2s (1 run) on hopper-1mp"},
+		// The worst of the runs counts: 600 MiB.
+		{"peak RSS, 12 MP photo, Lambda defaults", false, "600 MiB"},
+		{"peak RSS, 12 MP photo, warm process", true, "450 MiB (max of 1 runs)"},
+	} {
+		g, ok := byName[tc.name]
+		if !ok || g.met == nil {
+			t.Errorf("%s: not evaluated (%+v)", tc.name, g)
+			continue
+		}
+		if *g.met != tc.met || !strings.Contains(g.measured, tc.measure) {
+			t.Errorf("%s: met=%v measured %q; want met=%v and %q", tc.name, *g.met, g.measured, tc.met, tc.measure)
+		}
+	}
+	for name, want := range map[string]string{
+		"CNN detector, upsample 0, ~1 MP": "native (default malloc) 9s",
+		// Only grace_hopper has CPU times on both sides: 15/20.
+		"descriptor per face, facevec/native": "CPU-time ratio 0.750",
+		// 2 × 150 ms / 160 ms.
+		"whole image, 2 workers / 1 worker (img/s)": "CPU-time projection 1.88×",
+		"peak RSS, 12 MP photo, warm process":       "after 3 images in one process",
+	} {
+		if n := byName[name].note; !strings.Contains(n, want) {
+			t.Errorf("%s: note %q lacks %q", name, n, want)
+		}
+	}
+}
+
+func TestGoalsNotMeasured(t *testing.T) {
+	g, _ := parseGo(strings.NewReader("BenchmarkDecode/jpeg/a-2 \t 1 \t 5 ns/op\n"))
+	n, _ := parseNative(strings.NewReader(""))
+	for _, gl := range compare(g, n).goals() {
+		if gl.met != nil {
+			t.Errorf("%s: verdict %v without data", gl.name, *gl.met)
+		}
+	}
+}
+
+func TestStageTable(t *testing.T) {
+	var buf bytes.Buffer
+	mustCompare(t).writeStages(&buf)
+	out := buf.String()
+	for _, want := range []string{
+		"decode", "grace_hopper", "3.1ms ± 3%", "2ms ± 0%", "1.55 [1.50–1.60]  1.50", // 3.1/2.0, range 3.0/2.0–3.2/2.0, best 3.0/2.0
+		"hopper", // Go-only webp row is listed too
+		"detect_hog_up1", "2.00",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	// Stage order: decode before describe before whole.
+	if strings.Index(out, "decode") > strings.Index(out, "describe") {
+		t.Errorf("stages out of order:\n%s", out)
+	}
+}
+
+func TestRunWritesPNG(t *testing.T) {
+	dir := t.TempDir()
+	gp, np, pp := filepath.Join(dir, "go.txt"), filepath.Join(dir, "native.jsonl"), filepath.Join(dir, "out.png")
+	if err := os.WriteFile(gp, []byte(goOut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(np, []byte(nativeOut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"-go", gp, "-native", np, "-png", pp}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"## Goals", "MISS", "PASS", "## facevec vs native", "## Encode, whole image", "## All Go benchmarks"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	f, err := os.Open(pp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("plot is not a PNG: %v", err)
+	}
+	// decode, detect_hog_up1, detect_cnn_up0, describe, whole: 5 panels, 2 rows.
+	if b := img.Bounds(); b.Dx() != cols*panelW || b.Dy() != legendH+2*panelH {
+		t.Errorf("plot is %v", b)
+	}
+}
+
+func TestRunBadUsage(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.txt")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "want -go FILE"},
+		{[]string{"-go", empty}, 2, "want -go FILE"},
+		{[]string{"-go", filepath.Join(dir, "nope"), "-native", empty}, 1, "no such file"},
+		{[]string{"-go", empty, "-native", empty}, 1, "no benchmark results"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tc.args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("run(%q) = %d, %q; want %d mentioning %q", tc.args, code, errb.String(), tc.code, tc.want)
+		}
+	}
+}
+
+func TestTicks(t *testing.T) {
+	for _, tc := range []struct {
+		max, step float64
+	}{{0, 1}, {4, 1}, {2.07, 1}, {1840, 500}, {6, 2}, {45, 20}} {
+		if got := niceStep(tc.max); got != tc.step {
+			t.Errorf("niceStep(%v) = %v, want %v", tc.max, got, tc.step)
+		}
+	}
+	for v, want := range map[float64]string{1500: "1.5k", 2000: "2k", 0.5: "0.5", 40: "40"} {
+		if got := fmtTick(v); got != want {
+			t.Errorf("fmtTick(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench/run.sh DIST: the encoder's Go benchmarks against the native dlib
+# baseline ($DIST/native, built by `make bench`), then bench/compare's table.
+#
+# Go and native run in alternating rounds on the same images, so both see the
+# same machine load (the build machine is shared and noisy); each round gives
+# one sample per benchmark and compare reports medians over the rounds.
+#
+# Env: FACEVEC_MODELS (required)  FACEVEC_EXTRA_FIXTURES (the obama-*p ladder, optional)
+#      BENCH_ROUNDS=5  BENCH_TIME=100ms (go -benchtime)  BENCH_NATIVE_N=1 (runs per round)
+#      BENCH_CNN_ROUNDS=2 (native CNN: a warm-up and a run of 3-10 s each)  BENCH_FILTER=. (go -bench regexp)
+# Writes DIST/bench.txt (everything), bench-go.txt, bench-native.jsonl, bench.png.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+dist=$(mkdir -p "${1:-$root/dist}" && cd "${1:-$root/dist}" && pwd)
+: "${FACEVEC_MODELS:?set FACEVEC_MODELS to the models directory (make bench does)}"
+rounds=${BENCH_ROUNDS:-5}
+benchtime=${BENCH_TIME:-100ms}
+native_n=${BENCH_NATIVE_N:-1}
+cnn_rounds=${BENCH_CNN_ROUNDS:-2}
+filter=${BENCH_FILTER:-.}
+GO=${GO:-go}
+export FACEVEC_MODELS FACEVEC_BENCH_CACHE=${FACEVEC_BENCH_CACHE:-$dist/bench-cache}
+
+native=$dist/native
+[ -x "$native" ] || { echo "bench: $native missing (make bench builds it)" >&2; exit 1; }
+
+# The images both sides measure: bench_test.go's benchPaths, in its order.
+images=("$root/fixtures/group/équipe 4.jpg" "$root/fixtures/people/astronaut é.png"
+        "$root/fixtures/people/grace hopper.jpg")
+if [ -n "${FACEVEC_EXTRA_FIXTURES:-}" ]; then
+	for s in 240p 480p 720p 1080p; do images+=("$FACEVEC_EXTRA_FIXTURES/obama-$s.jpg"); done
+else
+	echo "bench: FACEVEC_EXTRA_FIXTURES unset, no resolution ladder (e.g. FACEVEC_EXTRA_FIXTURES=/work/shared/testdata/faces)" >&2
+fi
+for f in "${images[@]}"; do [ -r "$f" ] || { echo "bench: cannot read $f" >&2; exit 1; }; done
+
+gotxt=$dist/bench-go.txt natjson=$dist/bench-native.jsonl
+: >"$gotxt"
+: >"$natjson"
+header=$dist/bench-header.txt
+{
+	echo "# facevec benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "# host: $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+	echo "# $("$GO" version); dlib $(dpkg-query -W -f='${Version}' libdlib-dev 2>/dev/null || echo '?')"
+	echo "# rounds $rounds, go -benchtime $benchtime, native $native_n runs per round (CNN: $cnn_rounds rounds, 1 run)"
+} >"$header"
+
+echo "bench: go test -c ./function/face" >&2
+(cd "$root" && "$GO" test -c -o "$dist/face.test" ./function/face)
+
+for ((r = 1; r <= rounds; r++)); do
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	echo "# round $r: load average $load before" >>"$header"
+	echo "bench: round $r/$rounds (load $load): go" >&2
+	(cd "$root/function/face" && "$dist/face.test" -test.run '^$' -test.bench "$filter" \
+		-test.benchtime "$benchtime" -test.benchmem -test.timeout 30m) >>"$gotxt"
+	echo "bench: round $r/$rounds: native" >&2
+	"$native" --models "$FACEVEC_MODELS" --n "$native_n" --round "$r" "${images[@]}" >>"$natjson"
+	if ((r <= cnn_rounds)); then
+		# The ~1 MP photo BenchmarkDetectCNN synthesised (newest recipe).
+		# shellcheck disable=SC2012 # newest first; the names are ours
+		cnn=$(ls -t "$FACEVEC_BENCH_CACHE"/synth-*/hopper-1mp.jpg 2>/dev/null | head -1 || true)
+		if [ -n "$cnn" ]; then
+			"$native" --models "$FACEVEC_MODELS" --stages detect_cnn_up0 --cnn-n 1 --round "$r" "$cnn" >>"$natjson"
+		else
+			echo "bench: no synthesised hopper-1mp.jpg (BenchmarkDetectCNN filtered out?), native CNN skipped" >&2
+		fi
+	fi
+done
+echo "# after: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$header"
+
+(cd "$root" && "$GO" run ./bench/compare -go "$gotxt" -native "$natjson" -png "$dist/bench.png") >"$dist/bench-table.txt"
+{
+	cat "$header"
+	echo
+	cat "$dist/bench-table.txt"
+	echo "## Raw go test -bench output"
+	cat "$gotxt"
+	echo
+	echo "## Raw native output"
+	cat "$natjson"
+} >"$dist/bench.txt"
+rm -f "$header"
+cat "$dist/bench-table.txt"
+echo "bench: wrote $dist/bench.txt and $dist/bench.png" >&2
