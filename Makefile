@@ -70,9 +70,9 @@ test: unit e2e ## everything that runs here; what .ci/run calls
 
 bench: models ## native dlib baseline vs facevec, ratio table in dist/bench.txt
 	@mkdir -p $(DIST)
-	@if [ ! $(DIST)/native -nt bench/native/native.cpp ]; then \
+	@if [ ! $(DIST)/native -nt bench/native/native.cpp ] || [ ! $(DIST)/native -nt function/face/dlib_nets.h ]; then \
 	  echo "bench: g++ bench/native/native.cpp -> $(DIST)/native (about a minute)"; \
-	  g++ -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare -o $(DIST)/native bench/native/native.cpp \
+	  g++ -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare -I function/face -o $(DIST)/native bench/native/native.cpp \
 	    -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread; fi
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) GO=$(GO) bench/run.sh $(CURDIR)/$(DIST)
 
