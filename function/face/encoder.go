@@ -135,8 +135,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Re
 	if err != nil {
 		return fail(result.Errorf(result.CodeInternal, "invalid settings: %v", err))
 	}
-	res.Model = result.Model{Detector: p.Detector, Upsample: p.Upsample, Jitter: p.Jitter,
-		Recognizer: RecognizerName, RecognizerSHA256: RecognizerSHA256}
+	res.Model = p.Model()
 
 	e.mu.RLock()
 	defer e.mu.RUnlock()

@@ -1,10 +1,12 @@
 package face
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 
 	"github.com/facevec/facevec/function/face/imagefmt"
+	"github.com/facevec/facevec/result"
 )
 
 // Detector names accepted in Params.Detector.
@@ -30,6 +32,12 @@ type Params struct {
 	// detector; 0 means DefaultCNNMaxPixels.
 	CNNMaxPixels int64
 	Limits       imagefmt.Limits
+}
+
+// Model is the model block of a result produced with these settings.
+func (p Params) Model() result.Model {
+	return result.Model{Detector: cmp.Or(p.Detector, DetectorHOG), Upsample: p.Upsample, Jitter: p.Jitter,
+		Recognizer: RecognizerName, RecognizerSHA256: RecognizerSHA256}
 }
 
 // MaxUpsample and MaxJitter bound the settings to what finishes in sane time.

@@ -99,8 +99,7 @@ func encodeFile(ctx context.Context, enc *face.Encoder, path string, p face.Para
 	data, err := readImage(path, maxBytes)
 	if err != nil {
 		r := result.New(src)
-		r.Model = result.Model{Detector: p.Detector, Upsample: p.Upsample, Jitter: p.Jitter,
-			Recognizer: face.RecognizerName, RecognizerSHA256: face.RecognizerSHA256}
+		r.Model = p.Model()
 		return r.Fail(err)
 	}
 	r, _ := enc.Encode(ctx, data, p)
