@@ -208,7 +208,7 @@ func (j *job) timedOut(when string, cause error) (Summary, error) {
 // failed is an error result for the record's source.
 func (j *job) failed(err error) *result.Result {
 	res := result.New(j.src)
-	res.Model = result.Model{Detector: j.h.params.Detector, Upsample: j.h.params.Upsample, Jitter: j.h.params.Jitter}
+	res.Model = j.h.params.Model()
 	return res.Fail(err)
 }
 
