@@ -124,3 +124,25 @@ func TestCancelledContext(t *testing.T) {
 		t.Fatalf("err %v, result error %+v; want timeout", err, r.Error)
 	}
 }
+
+// TestDlibDecodeChecksSize: dlib's loaders decode straight into a buffer
+// sized from the header, so a file that decodes to any other size must be
+// refused, not written past or left half-filled.
+func TestDlibDecodeChecksSize(t *testing.T) {
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 40, 30)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if pix, err := dlibDecode(jpg.Bytes(), true, 40, 30); err != nil || len(pix) != 40*30*3 {
+		t.Fatalf("right size: %d bytes, %v", len(pix), err)
+	}
+	for _, sz := range [][2]int{{41, 30}, {40, 29}, {30, 40}} {
+		_, err := dlibDecode(jpg.Bytes(), true, sz[0], sz[1])
+		if err == nil || !strings.Contains(err.Error(), "40x30 pixels, not the") {
+			t.Errorf("decode 40x30 JPEG into %dx%d: %v", sz[0], sz[1], err)
+		}
+	}
+	if _, err := dlibDecode(jpg.Bytes(), true, 0, 30); err == nil {
+		t.Error("decode into 0x30: no error")
+	}
+}

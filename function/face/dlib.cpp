@@ -38,8 +38,12 @@ inline long num_columns(const rgb_view &v) { return v.nc; }
 inline void *image_data(rgb_view &v) { return v.data; }
 inline const void *image_data(const rgb_view &v) { return v.data; }
 inline long width_step(const rgb_view &v) { return v.nc * 3; }
-inline void set_image_size(rgb_view &, long, long) {
-	throw dlib::error("rgb_view cannot be resized");
+// A view has the size of the buffer behind it: dlib's loaders call this
+// with the size they decode, which must be that size.
+inline void set_image_size(rgb_view &v, long nr, long nc) {
+	if (nr != v.nr || nc != v.nc)
+		throw dlib::error("image is " + std::to_string(nc) + "x" + std::to_string(nr) + " pixels, not the " +
+		                  std::to_string(v.nc) + "x" + std::to_string(v.nr) + " its header gives");
 }
 
 namespace {
@@ -148,11 +152,10 @@ int fv_hog_save(const char *path, char **err) {
 	});
 }
 
-int fv_decode(const uint8_t *data, size_t len, int format, uint8_t **pix,
-              int *w, int *h, char **err) {
-	*pix = nullptr;
+int fv_decode(const uint8_t *data, size_t len, int format, uint8_t *pix,
+              int w, int h, char **err) {
 	return guard(err, [&] {
-		array2d<rgb_pixel> img;
+		rgb_view img{pix, h, w};
 		if (format == FV_JPEG) {
 			jpeg_loader(data, len).get_image(img);
 		} else if (format == FV_PNG) {
@@ -160,14 +163,6 @@ int fv_decode(const uint8_t *data, size_t len, int format, uint8_t **pix,
 		} else {
 			throw dlib::error("fv_decode: unknown format");
 		}
-		size_t n = size_t(img.nr()) * size_t(img.nc()) * 3;
-		uint8_t *out = static_cast<uint8_t *>(malloc(n ? n : 1));
-		if (!out) throw std::bad_alloc();
-		// array2d<rgb_pixel> rows are contiguous, packed r,g,b.
-		if (n) memcpy(out, image_data(img), n);
-		*w = int(img.nc());
-		*h = int(img.nr());
-		*pix = out;
 	});
 }
 

@@ -91,26 +91,30 @@ func saveHOG(path string) error {
 // errEmpty guards the C side against zero-length input.
 var errEmpty = errors.New("empty input")
 
-// dlibDecode decodes JPEG (jpeg=true) or PNG with dlib's loaders.
-func dlibDecode(data []byte, jpeg bool) (pix []byte, w, h int, err error) {
+// dlibDecode decodes JPEG (jpeg=true) or PNG with dlib's loaders into a
+// new w x h packed RGB buffer; w and h come from the file's header, and a
+// file that decodes to another size is an error.
+func dlibDecode(data []byte, jpeg bool, w, h int) ([]byte, error) {
 	if len(data) == 0 {
-		return nil, 0, 0, errEmpty
+		return nil, errEmpty
+	}
+	if w <= 0 || h <= 0 {
+		return nil, fmt.Errorf("image size %dx%d", w, h)
 	}
 	format := C.int(C.FV_PNG)
 	if jpeg {
 		format = C.FV_JPEG
 	}
-	var out *C.uint8_t
-	var cw, ch C.int
+	pix := make([]byte, w*h*3)
 	var msg *C.char
-	rc := C.fv_decode((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), format, &out, &cw, &ch, &msg)
+	rc := C.fv_decode((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), format,
+		(*C.uint8_t)(unsafe.Pointer(&pix[0])), C.int(w), C.int(h), &msg)
 	runtime.KeepAlive(data)
+	runtime.KeepAlive(pix)
 	if rc != 0 {
-		return nil, 0, 0, cErr("dlib decoder", msg)
+		return nil, cErr("dlib decoder", msg)
 	}
-	defer C.free(unsafe.Pointer(out))
-	n := int(cw) * int(ch) * 3
-	return C.GoBytes(unsafe.Pointer(out), C.int(n)), int(cw), int(ch), nil
+	return pix, nil
 }
 
 type detectorKind int

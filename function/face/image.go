@@ -30,15 +30,11 @@ func Decode(data []byte, limits imagefmt.Limits) (*imagefmt.RGB, result.ImageInf
 
 	var img *imagefmt.RGB
 	if useDlib(hdr) {
-		pix, w, h, derr := dlibDecode(data, hdr.Format == imagefmt.JPEG)
+		pix, derr := dlibDecode(data, hdr.Format == imagefmt.JPEG, hdr.Width, hdr.Height)
 		if derr != nil {
 			return nil, info, result.Errorf(result.CodeDecodeFailed, "%s: %v", hdr.Format.Name(), derr)
 		}
-		img = &imagefmt.RGB{Pix: pix, Width: w, Height: h}
-		if w != hdr.Width || h != hdr.Height {
-			return nil, info, result.Errorf(result.CodeDecodeFailed, "decoded %dx%d pixels but the header says %dx%d",
-				w, h, hdr.Width, hdr.Height)
-		}
+		img = &imagefmt.RGB{Pix: pix, Width: hdr.Width, Height: hdr.Height}
 	} else if img, err = imagefmt.Decode(data, hdr.Format); err != nil {
 		return nil, info, err
 	}
