@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -163,6 +164,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Re
 	if err != nil {
 		return fail(err)
 	}
+	defer releaseLargeImage(len(img.Pix))
 	if err := stageCheck(ctx, "detect"); err != nil {
 		return fail(err)
 	}
@@ -223,3 +225,19 @@ func stageCheck(ctx context.Context, stage string) error {
 func internal(err error) error { return result.Errorf(result.CodeInternal, "%v", err) }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// largeImageBytes is the pixel buffer size (8 MP of RGB) from which Encode
+// hands the Go heap's free memory back to the OS when it returns.
+const largeImageBytes = 24 << 20
+
+// releaseLargeImage returns free Go heap memory to the OS after a large
+// photo. Its pixels become garbage that the runtime would otherwise return
+// only slowly, and a warm Lambda keeps its process, so each large photo
+// raised the peak RSS further (BenchmarkPeakRSS12MP: 430-580 MiB after three
+// 12 MP photos). A forced GC of this small heap costs about a millisecond
+// against the seconds such a photo takes.
+func releaseLargeImage(pixBytes int) {
+	if pixBytes >= largeImageBytes {
+		debug.FreeOSMemory()
+	}
+}
