@@ -68,7 +68,7 @@ e2e: package ## end to end: LocalStack when Docker answers, else embedded (E2E_B
 
 test: unit e2e ## everything that runs here; what .ci/run calls
 
-bench: models ## native dlib baseline vs facevec, ratio table in dist/bench.txt
+bench: package ## native dlib baseline vs facevec (and the embedded e2e), ratio table in dist/bench.txt
 	@mkdir -p $(DIST)
 	@if [ ! $(DIST)/native -nt bench/native/native.cpp ] || [ ! $(DIST)/native -nt function/face/dlib_nets.h ]; then \
 	  echo "bench: g++ bench/native/native.cpp -> $(DIST)/native (about a minute)"; \

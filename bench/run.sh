@@ -6,9 +6,13 @@
 # same machine load (the build machine is shared and noisy); each round gives
 # one sample per benchmark and compare reports medians over the rounds.
 #
+# Each round also runs the e2e benchmark (e2e/bench_test.go: upload → result
+# on the embedded stack, with $DIST/function.zip, which `make bench` builds).
+#
 # Env: FACEVEC_MODELS (required)  FACEVEC_EXTRA_FIXTURES (the obama-*p ladder, optional)
-#      BENCH_ROUNDS=5  BENCH_TIME=100ms (go -benchtime)  BENCH_NATIVE_N=1 (runs per round)
+#      BENCH_ROUNDS=5  BENCH_TIME=300ms (go -benchtime)  BENCH_NATIVE_N=3 (runs per round)
 #      BENCH_CNN_ROUNDS=2 (native CNN: a warm-up and a run of 3-10 s each)  BENCH_FILTER=. (go -bench regexp)
+#      BENCH_E2E_N=10 (uploads per image per round; 0 skips the e2e benchmark)
 # Writes DIST/bench.txt (everything), bench-go.txt, bench-native.jsonl, bench.png.
 set -euo pipefail
 
@@ -16,8 +20,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dist=$(mkdir -p "${1:-$root/dist}" && cd "${1:-$root/dist}" && pwd)
 : "${FACEVEC_MODELS:?set FACEVEC_MODELS to the models directory (make bench does)}"
 rounds=${BENCH_ROUNDS:-5}
-benchtime=${BENCH_TIME:-100ms}
-native_n=${BENCH_NATIVE_N:-1}
+benchtime=${BENCH_TIME:-300ms}
+native_n=${BENCH_NATIVE_N:-3}
+e2e_n=${BENCH_E2E_N:-10}
 cnn_rounds=${BENCH_CNN_ROUNDS:-2}
 filter=${BENCH_FILTER:-.}
 GO=${GO:-go}
@@ -25,6 +30,11 @@ export FACEVEC_MODELS FACEVEC_BENCH_CACHE=${FACEVEC_BENCH_CACHE:-$dist/bench-cac
 
 native=$dist/native
 [ -x "$native" ] || { echo "bench: $native missing (make bench builds it)" >&2; exit 1; }
+zip=$dist/function.zip
+if ((e2e_n > 0)) && [ ! -r "$zip" ]; then
+	echo "bench: $zip missing (make bench builds it; BENCH_E2E_N=0 skips the e2e benchmark)" >&2
+	exit 1
+fi
 
 # The images both sides measure: bench_test.go's benchPaths, in its order.
 images=("$root/fixtures/group/équipe 4.jpg" "$root/fixtures/people/astronaut é.png"
@@ -44,11 +54,12 @@ header=$dist/bench-header.txt
 	echo "# facevec benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "# host: $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "# $("$GO" version); dlib $(dpkg-query -W -f='${Version}' libdlib-dev 2>/dev/null || echo '?')"
-	echo "# rounds $rounds, go -benchtime $benchtime, native $native_n runs per round (CNN: $cnn_rounds rounds, 1 run)"
+	echo "# rounds $rounds, go -benchtime $benchtime, native $native_n runs per round (CNN: $cnn_rounds rounds, 1 run), e2e $e2e_n uploads per image per round"
 } >"$header"
 
-echo "bench: go test -c ./function/face" >&2
+echo "bench: go test -c ./function/face ./e2e" >&2
 (cd "$root" && "$GO" test -c -o "$dist/face.test" ./function/face)
+((e2e_n == 0)) || (cd "$root" && "$GO" test -c -tags e2e -o "$dist/e2e.test" ./e2e)
 
 for ((r = 1; r <= rounds; r++)); do
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -56,6 +67,11 @@ for ((r = 1; r <= rounds; r++)); do
 	echo "bench: round $r/$rounds (load $load): go" >&2
 	(cd "$root/function/face" && "$dist/face.test" -test.run '^$' -test.bench "$filter" \
 		-test.benchtime "$benchtime" -test.benchmem -test.timeout 30m) >>"$gotxt"
+	if ((e2e_n > 0)); then
+		echo "bench: round $r/$rounds: e2e" >&2
+		(cd "$root/e2e" && FACEVEC_ZIP=$zip "$dist/e2e.test" -test.run '^$' -test.bench UploadToResult \
+			-test.benchtime "${e2e_n}x" -test.timeout 10m) >>"$gotxt"
+	fi
 	echo "bench: round $r/$rounds: native" >&2
 	"$native" --models "$FACEVEC_MODELS" --n "$native_n" --round "$r" "${images[@]}" >>"$natjson"
 	if ((r <= cnn_rounds)); then
@@ -71,7 +87,9 @@ for ((r = 1; r <= rounds; r++)); do
 done
 echo "# after: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$header"
 
-(cd "$root" && "$GO" run ./bench/compare -go "$gotxt" -native "$natjson" -png "$dist/bench.png") >"$dist/bench-table.txt"
+ziparg=()
+[ ! -r "$zip" ] || ziparg=(-zip "$zip")
+(cd "$root" && "$GO" run ./bench/compare -go "$gotxt" -native "$natjson" -png "$dist/bench.png" "${ziparg[@]}") >"$dist/bench-table.txt"
 {
 	cat "$header"
 	echo

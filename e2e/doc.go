@@ -35,4 +35,10 @@
 // function get a random suffix and are deleted, with their objects, when
 // the run ends. A run killed with SIGKILL (or by go test's -timeout panic)
 // cannot clean up; the names printed at start-up say what to delete.
+//
+// BenchmarkUploadToResult (bench_test.go) deploys its own function with the
+// Lambda's default settings and measures upload → result object visible
+// against the function's encode time; `make bench` runs it each round:
+//
+//	go test -tags e2e -run '^$' -bench UploadToResult -benchtime 20x ./e2e
 package e2e

@@ -3,7 +3,7 @@
 // the parallel scaling, every Go benchmark and the issue's goals; with
 // -png it also plots time per stage against image size.
 //
-//	go run ./bench/compare -go dist/bench-go.txt -native dist/bench-native.jsonl [-png dist/bench.png]
+//	go run ./bench/compare -go dist/bench-go.txt -native dist/bench-native.jsonl [-png dist/bench.png] [-zip dist/function.zip]
 package main
 
 import (
@@ -24,17 +24,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	goPath := fs.String("go", "", "file with `go test -bench` output (several runs may be appended)")
 	nativePath := fs.String("native", "", "file with bench/native JSON lines")
 	pngPath := fs.String("png", "", "also write a plot of time per stage per image size to this PNG")
+	zipPath := fs.String("zip", "", "the Lambda package (dist/function.zip), for its size goal")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *goPath == "" || *nativePath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "compare: want -go FILE -native FILE [-png OUT] and no other arguments")
+		fmt.Fprintln(stderr, "compare: want -go FILE -native FILE [-png OUT] [-zip FILE] and no other arguments")
 		return 2
 	}
 	c, err := load(*goPath, *nativePath)
 	if err != nil {
 		fmt.Fprintf(stderr, "compare: %v\n", err)
 		return 1
+	}
+	if *zipPath != "" {
+		st, err := os.Stat(*zipPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "compare: %v\n", err)
+			return 1
+		}
+		c.zipBytes = st.Size()
 	}
 	c.writeGoals(stdout)
 	c.writeStages(stdout)

@@ -72,6 +72,8 @@ type comparison struct {
 	rows []row
 	g    *goResults
 	n    *nativeResults
+	// zipBytes is the size of dist/function.zip, 0 when not given.
+	zipBytes int64
 }
 
 func compare(g *goResults, n *nativeResults) *comparison {
@@ -500,6 +502,47 @@ func (c *comparison) goals() []goal {
 		}
 	}
 	gs = append(gs, wr)
+
+	// 6. Embedded e2e: upload → result object visible, against the
+	// function's own encode time for the same uploads. Every image must
+	// meet it, so the image with the largest gap is the one shown.
+	e2e := goal{name: "embedded e2e, p50 upload → result", target: "≤ encode + 150 ms"}
+	worst := math.Inf(-1)
+	for _, name := range c.g.names {
+		im, ok := strings.CutPrefix(name, "BenchmarkUploadToResult/")
+		if !ok {
+			continue
+		}
+		p50, ok1 := summarize(c.g.get(name, "p50-ms"))
+		enc, ok2 := summarize(c.g.get(name, "encode-ms"))
+		over, ok3 := summarize(c.g.get(name, "overhead-ms"))
+		if !ok1 || !ok2 || !ok3 || p50.median-enc.median <= worst {
+			continue
+		}
+		worst = p50.median - enc.median
+		e2e.measured = fmt.Sprintf("%.0f ms = encode %.0f ms + %.0f ms (%s, the largest gap)", p50.median, enc.median, worst, im)
+		e2e.met = verdict(worst <= 150)
+		e2e.note = fmt.Sprintf("median per-upload overhead %.1f ms", over.median)
+		if cold, ok := summarize(c.g.get(name, "cold-ms")); ok {
+			e2e.note += fmt.Sprintf("; first upload (cold start) %.0f ms", cold.median)
+		}
+		if worst > 150 {
+			e2e.note += fmt.Sprintf("; %.0f ms over", worst-150)
+		}
+	}
+	gs = append(gs, e2e)
+
+	// 7. The deployment package.
+	z := goal{name: "dist/function.zip", target: "≤ 50 MiB"}
+	if c.zipBytes > 0 {
+		mib := float64(c.zipBytes) / (1 << 20)
+		z.measured = fmt.Sprintf("%.1f MiB (%d bytes)", mib, c.zipBytes)
+		z.met = verdict(c.zipBytes <= 50<<20)
+		if c.zipBytes > 50<<20 {
+			z.note = fmt.Sprintf("%.1f MiB over", mib-50)
+		}
+	}
+	gs = append(gs, z)
 	return gs
 }
 
