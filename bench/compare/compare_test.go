@@ -258,6 +258,20 @@ func TestStageTable(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
+	// Faces are per stage: native's HOG up1 row says 1 (as Go's), whatever
+	// other stages of the image found.
+	g, _ := parseGo(strings.NewReader("BenchmarkDetectHOG/up0/a-2 \t 1 \t 5 ns/op \t 1 faces\nBenchmarkDetectHOG/up1/a-2 \t 1 \t 9 ns/op \t 2 faces\n"))
+	n, err := parseNative(strings.NewReader(`{"image":"a","w":2,"h":2,"faces":1,"stage":"detect_hog_up0","median_ns":5,"n":1}
+{"image":"a","w":2,"h":2,"faces":2,"stage":"detect_hog_up1","median_ns":9,"n":1}
+{"image":"a","w":2,"h":2,"faces":2,"stage":"describe","median_ns":9,"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	compare(g, n).writeStages(&buf)
+	if strings.Contains(buf.String(), "≠") {
+		t.Errorf("per-stage face counts agree, yet a row shows a mismatch:\n%s", buf.String())
+	}
 	// Stage order: decode before describe before whole.
 	if strings.Index(out, "decode") > strings.Index(out, "describe") {
 		t.Errorf("stages out of order:\n%s", out)

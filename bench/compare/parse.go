@@ -93,11 +93,11 @@ type nativeResults struct {
 	ns    map[key][]float64 // wall time
 	cpu   map[key][]float64 // process CPU time
 	size  map[string][2]int
-	faces map[string]int
+	faces map[key]int // what that stage found (detections, or the faces it worked on)
 }
 
 func parseNative(r io.Reader) (*nativeResults, error) {
-	n := &nativeResults{ns: map[key][]float64{}, cpu: map[key][]float64{}, size: map[string][2]int{}, faces: map[string]int{}}
+	n := &nativeResults{ns: map[key][]float64{}, cpu: map[key][]float64{}, size: map[string][2]int{}, faces: map[key]int{}}
 	sc := bufio.NewScanner(r)
 	for ln := 1; sc.Scan(); ln++ {
 		line := strings.TrimSpace(sc.Text())
@@ -119,7 +119,7 @@ func parseNative(r io.Reader) (*nativeResults, error) {
 			n.cpu[k] = append(n.cpu[k], rec.CPUNS)
 		}
 		n.size[rec.Image] = [2]int{rec.W, rec.H}
-		n.faces[rec.Image] = rec.Faces
+		n.faces[k] = rec.Faces
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read native output: %w", err)

@@ -114,9 +114,11 @@ func compare(g *goResults, n *nativeResults) *comparison {
 	}
 	for i := range c.rows {
 		r := &c.rows[i]
+		if f, ok := n.faces[r.key]; ok {
+			r.natFaces = f
+		}
 		if sz, ok := n.size[r.image]; ok {
 			r.mp = float64(sz[0]) * float64(sz[1]) / 1e6
-			r.natFaces = n.faces[r.image]
 		} else {
 			r.mp = goMP[r.image]
 		}

@@ -205,7 +205,9 @@ long long median(std::vector<long long> v) {
 	return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-template <typename F> void measure(const options &o, const std::string &img, long w, long h, size_t faces,
+// measure prints faces after running f, so a detection stage's f can
+// record what it found there.
+template <typename F> void measure(const options &o, const std::string &img, long w, long h, const size_t &faces,
                                    const char *stage, int n, F f) {
 	f(); // one untimed run: first-touch allocations, caches
 	std::vector<long long> ns, cpu;
@@ -263,9 +265,11 @@ int run(const options &o) {
 			image tmp;
 			decode(bytes, tmp);
 		});
-		if (want("detect_hog_up0")) measure(o, name, w, h, faces, "detect_hog_up0", o.n, [&] { hog(det, img, 0); });
-		if (want("detect_hog_up1")) measure(o, name, w, h, faces, "detect_hog_up1", o.n, [&] { hog(det, img, 1); });
-		if (want("detect_cnn_up0")) measure(o, name, w, h, faces, "detect_cnn_up0", o.cnn_n, [&] { cnn(cnet, img); });
+		// Detection stages report what they found (up0 may find fewer).
+		size_t found = 0;
+		if (want("detect_hog_up0")) measure(o, name, w, h, found, "detect_hog_up0", o.n, [&] { found = hog(det, img, 0).size(); });
+		if (want("detect_hog_up1")) measure(o, name, w, h, found, "detect_hog_up1", o.n, [&] { found = hog(det, img, 1).size(); });
+		if (want("detect_cnn_up0")) measure(o, name, w, h, found, "detect_cnn_up0", o.cnn_n, [&] { found = cnn(cnet, img).size(); });
 		if (want("landmarks") && faces > 0) measure(o, name, w, h, faces, "landmarks", o.n, [&] { landmarks(sp, img, rd); });
 		if (want("describe") && faces > 0) measure(o, name, w, h, faces, "describe", o.n, [&] { describe(net, img, shapes); });
 		if (want("whole")) measure(o, name, w, h, faces, "whole", o.n, [&] {
