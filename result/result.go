@@ -33,6 +33,10 @@ type ImageInfo struct {
 	Height          int    `json:"height"`
 	Format          string `json:"format"`
 	EXIFOrientation int    `json:"exif_orientation"`
+	// DecoderWarnings are what the decoder said about data it decoded
+	// around (libjpeg's "Corrupt JPEG data: ..."). Not part of the schema:
+	// the Lambda logs them with the request, the CLI prints them to stderr.
+	DecoderWarnings []string `json:"-"`
 }
 
 // Model records the settings and the recognizer that produced the descriptors.

@@ -4,6 +4,7 @@ package reliability
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 	"github.com/facevec/facevec/localstack/provision"
 	"github.com/facevec/facevec/result"
@@ -59,6 +61,8 @@ func TestBadInput(t *testing.T) {
 			code: result.CodeDecodeFailed, reason: "truncated"},
 		{name: "corrupt JPEG scan (stray marker)", key: "bad/stray marker.jpg", data: strayMarkerJPEG,
 			code: result.CodeDecodeFailed, reason: "JPEG"},
+		{name: "JPEG with stray bytes in its header", key: "sloppy/stray bytes.jpg", data: sloppyJPEG, faces: 1,
+			check: func(t *testing.T, r *result.Result) { wantImage(t, r, "jpeg", 512, 600, 1) }},
 		{name: "text named .jpg", key: "bad/not an image.jpg", data: fix("bad/not an image.jpg"),
 			code: result.CodeUnsupportedFormat, reason: "text"},
 		{name: "PDF", key: "bad/document.pdf", data: fix("bad/document.pdf"),
@@ -123,7 +127,18 @@ func TestBadInput(t *testing.T) {
 	logs := st.functionLogs()
 	assertNoCrash(t, logs)
 	assertJSONLogs(t, logs)
-	written := writes(parseLines(logs))
+	lines := parseLines(logs)
+	written := writes(lines)
+	// libjpeg's warning about the sloppy JPEG is in its JSON line, with the key.
+	warned := false
+	for _, l := range lines {
+		if l.str("msg") == msgWritten && l.str("key") == "sloppy/stray bytes.jpg" {
+			warned = strings.Contains(fmt.Sprint(l["decoder_warnings"]), fixtures.SloppyJPEGWarning)
+		}
+	}
+	if !warned {
+		t.Error("no \"result written\" line for sloppy/stray bytes.jpg with libjpeg's warning in decoder_warnings")
+	}
 
 	all := st.list(t, prefix)
 	if want := len(cases) + 1; len(all) != want {

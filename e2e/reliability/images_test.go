@@ -118,6 +118,17 @@ func largePhoto(t *testing.T, w, h, faceSide int) []byte {
 	return b.Bytes()
 }
 
+// sloppyJPEG is grace hopper.jpg with three stray bytes in its header, as
+// careless tools leave: libjpeg decodes it whole and warns.
+func sloppyJPEG(t *testing.T) []byte {
+	t.Helper()
+	b, err := fixtures.SloppyJPEG(fixture(t, "people/grace hopper.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // strayMarkerJPEG is a valid JPEG whose entropy-coded data has a bogus
 // marker (FF 92) in the middle, as a bit flip in transit would make:
 // libjpeg ends the scan early and then refuses the marker.

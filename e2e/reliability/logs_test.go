@@ -67,18 +67,11 @@ func writes(lines []logLine) map[string]int {
 	return n
 }
 
-// libjpegWarning matches the warnings libjpeg prints to stderr itself
-// (dlib's jpeg_loader keeps libjpeg's default output_message). They are a
-// known defect, reported: plain text in a JSON log stream, attributed to
-// no request or key. assertJSONLogs tolerates them and logs each.
-func libjpegWarning(line string) bool {
-	return strings.HasPrefix(line, "Corrupt JPEG data") || strings.HasPrefix(line, "Premature end of JPEG file")
-}
-
 // assertJSONLogs fails for every line of the function's output that is
 // neither a JSON log line nor one of Lambda's START/END/REPORT lines: the
 // function logs JSON for CloudWatch Logs Insights, and anything else (a
-// stray SDK warning, a C library message, a stack trace) breaks that.
+// stray SDK warning, a C library message such as libjpeg's "Corrupt JPEG
+// data", a stack trace) breaks that.
 func assertJSONLogs(t *testing.T, logs string) {
 	t.Helper()
 	for _, l := range strings.Split(logs, "\n") {
@@ -87,8 +80,6 @@ func assertJSONLogs(t *testing.T, logs string) {
 		case l == "", strings.HasPrefix(l, "START RequestId: "), strings.HasPrefix(l, "END RequestId: "),
 			strings.HasPrefix(l, "REPORT RequestId: "):
 		case strings.HasPrefix(l, "{") && json.Valid([]byte(l)):
-		case libjpegWarning(l):
-			t.Logf("KNOWN ISSUE: libjpeg printed a plain-text warning into the function's JSON logs: %q", l)
 		default:
 			t.Errorf("function output line is not a JSON log line: %q", l)
 		}

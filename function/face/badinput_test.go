@@ -9,9 +9,11 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"strings"
 	"testing"
 
+	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/function/face/imagefmt"
 	"github.com/facevec/facevec/result"
 )
@@ -125,24 +127,63 @@ func TestCancelledContext(t *testing.T) {
 	}
 }
 
-// TestDlibDecodeChecksSize: dlib's loaders decode straight into a buffer
+// TestDlibDecodeChecksSize: JPEG and PNG decode straight into a buffer
 // sized from the header, so a file that decodes to any other size must be
 // refused, not written past or left half-filled.
 func TestDlibDecodeChecksSize(t *testing.T) {
-	var jpg bytes.Buffer
-	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 40, 30)), nil); err != nil {
+	src := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	var jpg, pngb bytes.Buffer
+	if err := jpeg.Encode(&jpg, src, nil); err != nil {
 		t.Fatal(err)
 	}
-	if pix, err := dlibDecode(jpg.Bytes(), true, 40, 30); err != nil || len(pix) != 40*30*3 {
-		t.Fatalf("right size: %d bytes, %v", len(pix), err)
+	if err := png.Encode(&pngb, src); err != nil {
+		t.Fatal(err)
 	}
-	for _, sz := range [][2]int{{41, 30}, {40, 29}, {30, 40}} {
-		_, err := dlibDecode(jpg.Bytes(), true, sz[0], sz[1])
-		if err == nil || !strings.Contains(err.Error(), "40x30 pixels, not the") {
-			t.Errorf("decode 40x30 JPEG into %dx%d: %v", sz[0], sz[1], err)
+	for _, f := range []struct {
+		name string
+		data []byte
+		jpeg bool
+	}{{"jpeg", jpg.Bytes(), true}, {"png", pngb.Bytes(), false}} {
+		if pix, _, err := dlibDecode(f.data, f.jpeg, 40, 30); err != nil || len(pix) != 40*30*3 {
+			t.Fatalf("%s, right size: %d bytes, %v", f.name, len(pix), err)
+		}
+		for _, sz := range [][2]int{{41, 30}, {40, 29}, {30, 40}} {
+			_, _, err := dlibDecode(f.data, f.jpeg, sz[0], sz[1])
+			if err == nil || !strings.Contains(err.Error(), "40x30 pixels, not the") {
+				t.Errorf("%s: decode 40x30 into %dx%d: %v", f.name, sz[0], sz[1], err)
+			}
+		}
+		if _, _, err := dlibDecode(f.data, f.jpeg, 0, 30); err == nil {
+			t.Errorf("%s: decode into 0x30: no error", f.name)
 		}
 	}
-	if _, err := dlibDecode(jpg.Bytes(), true, 0, 30); err == nil {
-		t.Error("decode into 0x30: no error")
+}
+
+// TestDecodeKeepsLibjpegWarnings: bytes libjpeg skips give a warning in
+// the ImageInfo, not a line on stderr, and the same pixels as the clean file.
+func TestDecodeKeepsLibjpegWarnings(t *testing.T) {
+	clean := fixtureBytes(t, "people/grace hopper.jpg")
+	sloppy, err := fixtures.SloppyJPEG(clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, info, err := Decode(clean, imagefmt.Limits{})
+	if err != nil || len(info.DecoderWarnings) != 0 {
+		t.Fatalf("clean file: %v, warnings %q", err, info.DecoderWarnings)
+	}
+	got, info, err := Decode(sloppy, imagefmt.Limits{})
+	if err != nil {
+		t.Fatalf("sloppy file: %v", err)
+	}
+	if len(info.DecoderWarnings) != 1 || !strings.HasPrefix(info.DecoderWarnings[0], "libjpeg: "+fixtures.SloppyJPEGWarning) {
+		t.Errorf("warnings %q, want libjpeg's %q", info.DecoderWarnings, fixtures.SloppyJPEGWarning)
+	}
+	if !bytes.Equal(got.Pix, want.Pix) {
+		t.Error("pixels differ from the clean file's")
+	}
+
+	r := mustEncode(t, testEncoder(t), sloppy, Params{})
+	if len(r.Faces) != 1 || len(r.Image.DecoderWarnings) != 1 {
+		t.Errorf("Encode: %d faces, warnings %q; want 1 face and the warning", len(r.Faces), r.Image.DecoderWarnings)
 	}
 }

@@ -8,8 +8,12 @@
 #include "fast_conv.h"
 
 #include <malloc.h>
+#include <setjmp.h>
+#include <stdio.h> // before jpeglib.h, which uses FILE
 #include <stdlib.h>
 #include <string.h>
+
+#include <jpeglib.h>
 
 #include <memory>
 #include <string>
@@ -73,6 +77,76 @@ template <typename F> int guard(char **err, F f) {
 		*err = dup_msg("unknown C++ exception");
 	}
 	return -1;
+}
+
+// jpeg_errors is libjpeg's error manager for decode_jpeg: a fatal error
+// longjmps back with its message, and warnings (corrupt data libjpeg
+// decodes around) are kept for the caller. dlib's jpeg_loader leaves
+// libjpeg's default, which prints warnings to stderr: plain text in the
+// function's JSON logs, tied to no request.
+struct jpeg_errors {
+	jpeg_error_mgr pub;
+	jmp_buf jump;
+	char error[JMSG_LENGTH_MAX];
+	char warning[JMSG_LENGTH_MAX]; // the first one
+	int warnings;
+};
+
+extern "C" {
+static void jpeg_errors_exit(j_common_ptr c) {
+	jpeg_errors *e = reinterpret_cast<jpeg_errors *>(c->err);
+	(*c->err->format_message)(c, e->error);
+	longjmp(e->jump, 1);
+}
+
+static void jpeg_errors_emit(j_common_ptr c, int level) {
+	if (level >= 0) return; // trace messages
+	jpeg_errors *e = reinterpret_cast<jpeg_errors *>(c->err);
+	if (e->warnings++ == 0) (*c->err->format_message)(c, e->warning);
+	c->err->num_warnings++;
+}
+}
+
+// decode_jpeg decodes as dlib's jpeg_loader does (libjpeg's defaults, gray
+// given as r = g = b) but straight into pix, w x h packed RGB, without the
+// loader's own buffer. 0 on success, else -1 with jerr.error set. Plain C
+// between setjmp and longjmp: no C++ object's destructor can be skipped.
+int decode_jpeg(const uint8_t *data, size_t len, uint8_t *pix, int w, int h, jpeg_errors &jerr) {
+	jpeg_decompress_struct cinfo;
+	cinfo.err = jpeg_std_error(&jerr.pub);
+	jerr.pub.error_exit = jpeg_errors_exit;
+	jerr.pub.emit_message = jpeg_errors_emit;
+	jerr.error[0] = jerr.warning[0] = 0;
+	jerr.warnings = 0;
+	if (setjmp(jerr.jump)) {
+		jpeg_destroy_decompress(&cinfo);
+		return -1;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, const_cast<unsigned char *>(data), static_cast<unsigned long>(len));
+	jpeg_read_header(&cinfo, TRUE);
+	if (cinfo.jpeg_color_space != JCS_GRAYSCALE && cinfo.jpeg_color_space != JCS_YCbCr &&
+	    cinfo.jpeg_color_space != JCS_RGB) {
+		// CMYK and YCCK go to Go's decoder (image.go's useDlib).
+		snprintf(jerr.error, sizeof jerr.error, "unsupported color space %d", int(cinfo.jpeg_color_space));
+		jpeg_destroy_decompress(&cinfo);
+		return -1;
+	}
+	cinfo.out_color_space = JCS_RGB;
+	jpeg_start_decompress(&cinfo);
+	if (long(cinfo.output_width) != w || long(cinfo.output_height) != h || cinfo.output_components != 3) {
+		snprintf(jerr.error, sizeof jerr.error, "image is %ux%u pixels, not the %dx%d its header gives",
+		         cinfo.output_width, cinfo.output_height, w, h);
+		jpeg_destroy_decompress(&cinfo);
+		return -1;
+	}
+	while (cinfo.output_scanline < cinfo.output_height) {
+		JSAMPROW row = pix + size_t(cinfo.output_scanline) * size_t(w) * 3;
+		jpeg_read_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_decompress(&cinfo);
+	jpeg_destroy_decompress(&cinfo);
+	return 0;
 }
 
 full_object_detection to_shape(const fv_rect &r, const long *p) {
@@ -153,12 +227,22 @@ int fv_hog_save(const char *path, char **err) {
 }
 
 int fv_decode(const uint8_t *data, size_t len, int format, uint8_t *pix,
-              int w, int h, char **err) {
+              int w, int h, char **warning, char **err) {
+	*warning = nullptr;
+	if (format == FV_JPEG) {
+		jpeg_errors jerr;
+		const int rc = decode_jpeg(data, len, pix, w, h, jerr);
+		if (jerr.warnings > 0) {
+			std::string m = std::string("libjpeg: ") + jerr.warning;
+			if (jerr.warnings > 1) m += " (and " + std::to_string(jerr.warnings - 1) + " more warnings)";
+			*warning = dup_msg(m);
+		}
+		if (rc != 0) *err = dup_msg(std::string("libjpeg: ") + jerr.error);
+		return rc;
+	}
 	return guard(err, [&] {
 		rgb_view img{pix, h, w};
-		if (format == FV_JPEG) {
-			jpeg_loader(data, len).get_image(img);
-		} else if (format == FV_PNG) {
+		if (format == FV_PNG) {
 			png_loader(data, len).get_image(img);
 		} else {
 			throw dlib::error("fv_decode: unknown format");

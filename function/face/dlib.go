@@ -91,30 +91,35 @@ func saveHOG(path string) error {
 // errEmpty guards the C side against zero-length input.
 var errEmpty = errors.New("empty input")
 
-// dlibDecode decodes JPEG (jpeg=true) or PNG with dlib's loaders into a
-// new w x h packed RGB buffer; w and h come from the file's header, and a
-// file that decodes to another size is an error.
-func dlibDecode(data []byte, jpeg bool, w, h int) ([]byte, error) {
+// dlibDecode decodes JPEG (jpeg=true, libjpeg as dlib's loader calls it)
+// or PNG (dlib's loader) into a new w x h packed RGB buffer; w and h come
+// from the file's header, and a file that decodes to another size is an
+// error. warning is what libjpeg said about data it decoded around.
+func dlibDecode(data []byte, jpeg bool, w, h int) (pix []byte, warning string, err error) {
 	if len(data) == 0 {
-		return nil, errEmpty
+		return nil, "", errEmpty
 	}
 	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("image size %dx%d", w, h)
+		return nil, "", fmt.Errorf("image size %dx%d", w, h)
 	}
 	format := C.int(C.FV_PNG)
 	if jpeg {
 		format = C.FV_JPEG
 	}
-	pix := make([]byte, w*h*3)
-	var msg *C.char
+	pix = make([]byte, w*h*3)
+	var warn, msg *C.char
 	rc := C.fv_decode((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), format,
-		(*C.uint8_t)(unsafe.Pointer(&pix[0])), C.int(w), C.int(h), &msg)
+		(*C.uint8_t)(unsafe.Pointer(&pix[0])), C.int(w), C.int(h), &warn, &msg)
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(pix)
-	if rc != 0 {
-		return nil, cErr("dlib decoder", msg)
+	if warn != nil {
+		warning = C.GoString(warn)
+		C.free(unsafe.Pointer(warn))
 	}
-	return pix, nil
+	if rc != 0 {
+		return nil, warning, cErr("decode", msg)
+	}
+	return pix, warning, nil
 }
 
 type detectorKind int

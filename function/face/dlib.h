@@ -38,12 +38,13 @@ void fv_net_close(fv_net *n);
 // fv_hog_save serialises get_frontal_face_detector() to path.
 int fv_hog_save(const char *path, char **err);
 
-// fv_decode decodes JPEG or PNG with dlib's libjpeg/libpng loaders straight
-// into pix, a packed RGB buffer of w x h pixels the caller sized from the
-// file's header (one copy, as native dlib makes); a file that decodes to
-// another size is an error.
+// fv_decode decodes JPEG (libjpeg, as dlib's jpeg_loader calls it) or PNG
+// (dlib's png_loader) straight into pix, a packed RGB buffer of w x h
+// pixels the caller sized from the file's header; a file that decodes to
+// another size is an error. *warning gets libjpeg's warnings about data it
+// decoded around (malloc'd, NULL when none), even when it succeeds.
 int fv_decode(const uint8_t *data, size_t len, int format, uint8_t *pix,
-              int w, int h, char **err);
+              int w, int h, char **warning, char **err);
 
 // fv_detect runs a detector on the packed RGB image (w x h), first
 // resized to (dw x dh) when that differs; rects come back in full-size

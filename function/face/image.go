@@ -30,7 +30,10 @@ func Decode(data []byte, limits imagefmt.Limits) (*imagefmt.RGB, result.ImageInf
 
 	var img *imagefmt.RGB
 	if useDlib(hdr) {
-		pix, derr := dlibDecode(data, hdr.Format == imagefmt.JPEG, hdr.Width, hdr.Height)
+		pix, warning, derr := dlibDecode(data, hdr.Format == imagefmt.JPEG, hdr.Width, hdr.Height)
+		if warning != "" {
+			info.DecoderWarnings = append(info.DecoderWarnings, warning)
+		}
 		if derr != nil {
 			return nil, info, result.Errorf(result.CodeDecodeFailed, "%s: %v", hdr.Format.Name(), derr)
 		}

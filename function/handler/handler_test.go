@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/handler"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
@@ -114,6 +116,31 @@ func TestRedeliveryWritesOnce(t *testing.T) {
 	lines := logs.lines("record skipped")
 	if len(lines) != 1 || lines[0]["reason"] != handler.SkipAlreadyEncoded || lines[0]["key"] != "a.jpg" {
 		t.Errorf("want one %q log line for a.jpg, got %v", handler.SkipAlreadyEncoded, lines)
+	}
+}
+
+// TestDecoderWarningsLogged: a JPEG with bytes libjpeg skips still gets
+// its faces, and libjpeg's warning lands in the JSON "result written" line
+// with the key, not on stderr.
+func TestDecoderWarningsLogged(t *testing.T) {
+	img, err := fixtures.SloppyJPEG(testImage(t, "one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newStack(t, "photos")
+	h, logs := newHandler(t, st, handler.DefaultConfig())
+	rec := st.upload(t, "photos", "sloppy.jpg", img)
+	resp, err := h.Handle(ctxT(t), event(rec))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if s := resp.Results[0]; s.Faces != 1 || s.Error != nil {
+		t.Errorf("summary = %+v, want 1 face and no error", s)
+	}
+	lines := logs.lines("result written")
+	if len(lines) != 1 || lines[0]["key"] != "sloppy.jpg" ||
+		!strings.Contains(fmt.Sprint(lines[0]["decoder_warnings"]), fixtures.SloppyJPEGWarning) {
+		t.Errorf("want one \"result written\" line for sloppy.jpg with libjpeg's warning, got %v", lines)
 	}
 }
 

@@ -224,6 +224,11 @@ func (j *job) write(res *result.Result) (Summary, error) {
 		"decode_ms", res.TimingsMS.Decode, "detect_ms", res.TimingsMS.Detect,
 		"landmarks_ms", res.TimingsMS.Landmarks, "encode_ms", res.TimingsMS.Encode,
 		"record_ms", msSince(j.start)}
+	if w := res.Image.DecoderWarnings; len(w) > 0 {
+		// libjpeg's complaints about data it decoded around: with the
+		// request and key here, not as bare text on stderr.
+		attrs = append(attrs, "decoder_warnings", w)
+	}
 	if res.Error != nil {
 		j.sum.setError(res.Error.Code, res.Error.Message)
 		j.log.Warn("error result written", append(attrs, "code", res.Error.Code, "error", res.Error.Message)...)

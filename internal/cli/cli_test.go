@@ -121,6 +121,34 @@ func TestEncodeLinesInOrderWithErrors(t *testing.T) {
 	}
 }
 
+// TestEncodeWarningsOnStderr: libjpeg's warnings about a sloppy file go to
+// stderr with the file's name; stdout stays pure JSON Lines.
+func TestEncodeWarningsOnStderr(t *testing.T) {
+	models := modelsFlag(t)
+	data, err := os.ReadFile(fixture(t, "people/grace hopper.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err = fixtures.SloppyJPEG(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sloppy := filepath.Join(t.TempDir(), "sloppy.jpg")
+	if err := os.WriteFile(sloppy, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "encode", "--models", models, sloppy)
+	if code != ExitOK {
+		t.Errorf("exit %d, want 0 (a warning is not a failure)", code)
+	}
+	if rs := decodeLines(t, stdout); len(rs) != 1 || len(rs[0].Faces) != 1 {
+		t.Errorf("stdout: %s", stdout)
+	}
+	if want := sloppy + ": warning: libjpeg: " + fixtures.SloppyJPEGWarning; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q lacks %q", stderr, want)
+	}
+}
+
 func TestEncodeDirectoryWalkAndExit0(t *testing.T) {
 	models := modelsFlag(t)
 	dir := t.TempDir()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
@@ -48,6 +49,9 @@ func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
 	for r := range encodeAll(ctx, enc, files, f.params(), f.workers, f.maxBytes) {
 		if r.Error != nil {
 			failed = true
+		}
+		for _, w := range r.Image.DecoderWarnings {
+			fmt.Fprintf(stdio.Stderr, "%s: warning: %s\n", r.Source.File, w)
 		}
 		if err := je.Encode(r); err != nil {
 			return ExitError, err
