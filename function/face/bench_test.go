@@ -125,7 +125,7 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// JPEG and PNG go through dlib's loaders, WebP through Go's decoder.
+	// JPEG goes through libjpeg, PNG through dlib's loader, WebP through Go.
 	paths := append(benchPaths(b), filepath.Join(dir, "formats", "hopper.webp"))
 	for _, p := range paths {
 		im := benchPrepare(b, w, p)

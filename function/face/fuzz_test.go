@@ -33,7 +33,7 @@ var fuzzDecodeLimits = imagefmt.Limits{MaxPixels: 4_000_000, MaxBytes: 1 << 20}
 const decodeHangLimit = 20 * time.Second
 
 // decodeSeeds are small real files: every container Decode sniffs, and
-// both paths (dlib's libjpeg/libpng loaders, Go's decoders). Small seeds
+// both paths (libjpeg and dlib's PNG loader, Go's decoders). Small seeds
 // keep each execution of the cgo loaders fast.
 var decodeSeeds = []string{
 	"imagefmt/testdata/cmyk.jpg",
@@ -51,7 +51,7 @@ var decodeSeeds = []string{
 }
 
 // FuzzDecode feeds arbitrary bytes through Decode, which hands JPEG and PNG
-// to dlib's libjpeg/libpng loaders through cgo. It must never crash: a C++
+// to libjpeg and dlib's PNG loader through cgo. It must never crash: a C++
 // exception has to come back as a decode_failed error, and a libjpeg or
 // libpng abort (exit, longjmp past Go frames) would kill the fuzzing
 // process, which the fuzzer reports with the input. Every error carries a

@@ -9,11 +9,12 @@ import (
 
 // Decode turns file bytes into an upright packed RGB image. Limits are
 // checked from the header before any pixel is allocated, so a
-// decompression bomb is refused cheaply. JPEG and PNG go through dlib's
-// libjpeg/libpng loaders, which keeps descriptors identical to the
-// dlib/face_recognition reference (Go's image/jpeg differs by 0.02-0.10);
-// CMYK/YCCK JPEGs (which dlib's loader misreads as RGBA) and the other
-// formats use Go's decoders.
+// decompression bomb is refused cheaply. JPEG goes through libjpeg as
+// dlib's jpeg_loader calls it and PNG through dlib's png_loader, which
+// keeps descriptors identical to the dlib/face_recognition reference (Go's
+// image/jpeg differs by 0.02-0.10); CMYK/YCCK JPEGs (which dlib's loader
+// misreads as RGBA) and the other formats use Go's decoders. libjpeg's
+// warnings about data it decoded around are in the ImageInfo.
 func Decode(data []byte, limits imagefmt.Limits) (*imagefmt.RGB, result.ImageInfo, error) {
 	var info result.ImageInfo
 	hdr, err := imagefmt.ReadHeader(data)

@@ -16,7 +16,7 @@ const (
 )
 
 // DefaultCNNMaxPixels bounds the image the CNN detector sees after
-// upsampling: it costs about 0.7 s and 150 MB of RAM per megapixel here
+// upsampling: it costs about 0.8 s and 200 MB of RAM per megapixel here
 // (dlib's own convolution: 3.5 s and 1 GB), so larger inputs are
 // downscaled for detection (landmarks and chips still use full size).
 const DefaultCNNMaxPixels = 1_500_000
