@@ -187,3 +187,56 @@ func TestDecodeKeepsLibjpegWarnings(t *testing.T) {
 		t.Errorf("Encode: %d faces, warnings %q; want 1 face and the warning", len(r.Faces), r.Image.DecoderWarnings)
 	}
 }
+
+// TestTinyImagesBothDetectors: images down to 1 px, and very narrow ones,
+// through HOG and the CNN, each twice in one process (a second dlib
+// assertion failure would abort it): no faces, no error, no crash. dlib's
+// mmod input layer overruns its buffer for images under 10 px wide, which
+// Encode must never hand it.
+func TestTinyImagesBothDetectors(t *testing.T) {
+	e := testEncoder(t)
+	for _, sz := range [][2]int{{1, 1}, {8, 8}, {3, 40}, {6, 100}, {9, 100}, {100, 7}, {31, 31}} {
+		var b bytes.Buffer
+		img := image.NewRGBA(image.Rect(0, 0, sz[0], sz[1]))
+		for i := range img.Pix {
+			img.Pix[i] = byte(i * 7)
+		}
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []Params{{Detector: DetectorCNN}, {Detector: DetectorCNN, Upsample: 2}, {Detector: DetectorHOG, Upsample: 1}} {
+			for range 2 {
+				r := mustEncode(t, e, b.Bytes(), p)
+				if len(r.Faces) != 0 {
+					t.Errorf("%dx%d, %+v: %d faces", sz[0], sz[1], p, len(r.Faces))
+				}
+			}
+		}
+	}
+}
+
+// TestProgressiveJPEG: testdata/progressive.jpg (64x48, a synthetic
+// gradient that libjpeg's jpeg_simple_progression wrote in 10 scans)
+// decodes; the same file with a scan repeated past the limit is refused
+// quickly instead of being decoded once per scan.
+func TestProgressiveJPEG(t *testing.T) {
+	prog := readFile(t, "testdata/progressive.jpg")
+	img, info, err := Decode(prog, imagefmt.Limits{})
+	if err != nil || img.Width != 64 || img.Height != 48 || len(info.DecoderWarnings) != 0 {
+		t.Fatalf("progressive.jpg: %v, warnings %q", err, info.DecoderWarnings)
+	}
+	last := bytes.LastIndex(prog, []byte{0xff, 0xda})
+	eoi := bytes.LastIndex(prog, []byte{0xff, 0xd9})
+	if last < 0 || eoi < last {
+		t.Fatal("progressive.jpg: no last scan")
+	}
+	bomb := bytes.Clone(prog[:eoi])
+	for range 1100 {
+		bomb = append(bomb, prog[last:eoi]...)
+	}
+	bomb = append(bomb, 0xff, 0xd9)
+	_, _, err = Decode(bomb, imagefmt.Limits{})
+	if result.CodeOf(err) != result.CodeDecodeFailed || !strings.Contains(err.Error(), "more than 1000 progressive scans") {
+		t.Errorf("%d scans: %v, want decode_failed for too many scans", bytes.Count(bomb, []byte{0xff, 0xda}), err)
+	}
+}

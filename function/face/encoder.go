@@ -175,7 +175,10 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Re
 	if p.Detector == DetectorCNN {
 		kind = kindCNN
 	}
-	rects, err := w.net.detect(img.Pix, img.Width, img.Height, dw, dh, kind, p.Upsample)
+	var rects []rect
+	if kind != kindCNN || min(dw, dh)<<p.Upsample >= cnnMinSide {
+		rects, err = w.net.detect(img.Pix, img.Width, img.Height, dw, dh, kind, p.Upsample)
+	}
 	res.TimingsMS.Detect = ms(time.Since(t))
 	if err != nil {
 		return fail(internal(err))
@@ -241,3 +244,9 @@ func releaseLargeImage(pixBytes int) {
 		debug.FreeOSMemory()
 	}
 }
+
+// cnnMinSide is the smallest side of an image the CNN detector is run on.
+// It finds faces of about 40 px and more, so a smaller image has none; and
+// dlib's mmod input layer writes out of bounds for images under 10 px wide,
+// crashing the process (AddressSanitizer; sides from 10 px up are clean).
+const cnnMinSide = 32

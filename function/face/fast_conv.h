@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <sstream>
 
 namespace facevec_nets {
 using namespace dlib;
@@ -72,16 +73,25 @@ private:
 		const long K = base.num_filters();
 		const long C = in.k(), H = in.nr(), W = in.nc();
 		const long py = base.padding_y(), px = base.padding_x();
+		// dlib's tensor_conv asserts this; a plain error here, because a
+		// second failed DLIB_CASSERT in a process calls abort().
+		if (H + 2 * py < nr_ || W + 2 * px < nc_) {
+			std::ostringstream msg;
+			msg << "convolution: a " << nr_ << "x" << nc_ << " filter does not fit a " << H << "x" << W
+			    << " input padded by " << py << "x" << px;
+			throw dlib::error(msg.str());
+		}
 		const long OH = 1 + (H + 2 * py - nr_) / stride_y_;
 		const long OW = 1 + (W + 2 * px - nc_) / stride_x_;
 		const long CRS = C * nr_ * nc_;
 		const tensor &params = base.get_layer_params();
-		DLIB_CASSERT(long(params.size()) >= K * CRS, "fast_con_: filters are for another input depth");
+		const bool bias = !base.bias_is_disabled();
+		if (long(params.size()) != K * CRS + (bias ? K : 0))
+			throw dlib::error("convolution: the layer's filters are for another input depth");
 		const float *filters = params.host();
-		const float *biases = base.bias_is_disabled() ? nullptr : filters + K * CRS;
+		const float *biases = bias ? filters + K * CRS : nullptr;
 
 		output.set_size(in.num_samples(), K, OH, OW);
-		if (OH <= 0 || OW <= 0) return;
 		const long band = std::min(OH, std::max(1L, fastConvBandFloats / (CRS * OW)));
 		// Not zeroed: im2col writes every element.
 		std::unique_ptr<float[]> col(new float[CRS * band * OW]);
@@ -130,12 +140,13 @@ private:
 							std::fill(d, d + OW, 0.0f);
 							continue;
 						}
-						const float *s = x + (c * H + iy) * W + off;
+						// Input column ox*stride + off, in [0, W) for ox in [lo, hi).
+						const float *s = x + (c * H + iy) * W;
 						std::fill(d, d + lo, 0.0f);
 						if (stride_x_ == 1) {
-							std::memcpy(d + lo, s + lo, sizeof(float) * (hi - lo));
+							std::memcpy(d + lo, s + lo + off, sizeof(float) * (hi - lo));
 						} else {
-							for (long ox = lo; ox < hi; ox++) d[ox] = s[ox * stride_x_];
+							for (long ox = lo; ox < hi; ox++) d[ox] = s[ox * stride_x_ + off];
 						}
 						std::fill(d + hi, d + OW, 0.0f);
 					}

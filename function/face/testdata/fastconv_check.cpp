@@ -83,6 +83,35 @@ void check_layer(long n, long c, long h, long w, bool bias) {
 	report(same_shape && d < 1e-5f && same_map, msg.str());
 }
 
+// check_too_small: an input the filter does not fit is a plain error (dlib's
+// con_ fails a DLIB_CASSERT there, and the second one in a process aborts),
+// every time.
+void check_too_small() {
+	dlib::rand rnd(7);
+	sub in;
+	in.out.set_size(1, 2, 3, 40);
+	for (auto &v : in.out) v = rnd.get_random_gaussian();
+	con_<4, 5, 5, 2, 2> ref;
+	ref.setup(in);
+	std::stringstream ss;
+	serialize(ref, ss);
+	fast_con_<4, 5, 5, 2, 2> fast;
+	deserialize(fast, ss);
+	int refused = 0;
+	for (int i = 0; i < 2; i++) {
+		resizable_tensor out;
+		try {
+			fast.forward(in, out);
+		} catch (const fatal_error &) {
+			// counted as not refused: a second one would abort
+		} catch (const dlib::error &) {
+			refused++;
+		}
+	}
+	report(refused == 2, "layer con<4,5,5,2,2> on 1x2x3x40 (filter taller than the input): refused with dlib::error " +
+	                         std::to_string(refused) + " of 2 times");
+}
+
 void check_cnn(const std::string &models, const std::string &path) {
 	cnn_type ref;
 	mmod_detector<fast_con>::net_type fast;
@@ -150,6 +179,7 @@ int main(int argc, char **argv) {
 		check_layer<4, 5, 5, 1, 1>(1, 2, 3, 2, true);  // padding wider than the image
 		check_layer<3, 3, 3, 2, 2>(2, 1, 8, 9, false); // even/odd sizes, no bias
 		check_layer<5, 1, 1, 1, 1>(1, 7, 4, 6, true);  // 1x1
+		check_too_small();
 
 		const std::string models = argv[1];
 		for (int i = 2; i < argc; i++) {
