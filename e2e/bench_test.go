@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/localstack"
 	"github.com/facevec/facevec/localstack/provision"
 )
@@ -37,9 +38,9 @@ var benchImages = []struct{ name, file string }{
 // teardown list.
 type benchDeployment struct {
 	stack *localstack.Stack
-	spec  provision.Spec
 	out   *provision.Outputs
 	cfg   settings
+	faces map[string]int // the manifest's face count per fixture
 }
 
 var (
@@ -62,39 +63,27 @@ func deployBench(ctx context.Context) (*benchDeployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if backendFromEnv() == localstack.BackendAWS && cfg.roleARN == "" {
-		return nil, fmt.Errorf("%s=aws needs %s", localstack.EnvBackend, envRoleARN)
+	entries, err := fixtures.Load(cfg.fixturesDir)
+	if err != nil {
+		return nil, err
+	}
+	d := &benchDeployment{cfg: cfg, faces: map[string]int{}}
+	for _, e := range entries {
+		d.faces[e.Path] = e.Faces
+	}
+	spec := provision.Spec{
+		InputBucket:  "facevec-bench-in-" + cfg.suffix,
+		OutputBucket: "facevec-bench-out-" + cfg.suffix,
+		FunctionName: "facevec-bench-" + cfg.suffix,
+		// No Env: the function's own defaults, what a deployment gets.
+		MemoryMB: 2048,
+		TimeoutS: 60,
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	// One environment: uploads are serial, so a second would only sit idle
 	// and a cold one would land in the measurement.
-	st, err := localstack.Start(ctx, localstack.WithLogger(logger), localstack.WithMaxConcurrency(1))
-	if err != nil {
-		return nil, fmt.Errorf("start stack: %w", err)
-	}
-	if err := teardown.add(st.Close); err != nil {
+	if d.stack, d.out, err = deploy(ctx, cfg, spec, 1, logger); err != nil {
 		return nil, err
-	}
-	d := &benchDeployment{stack: st, cfg: cfg, spec: provision.Spec{
-		InputBucket:  "facevec-bench-in-" + cfg.suffix,
-		OutputBucket: "facevec-bench-out-" + cfg.suffix,
-		FunctionName: "facevec-bench-" + cfg.suffix,
-		ZipPath:      cfg.zip,
-		// No Env: the function's own defaults, what a deployment gets.
-		MemoryMB:         2048,
-		TimeoutS:         60,
-		MaxRetryAttempts: aws.Int32(0),
-		RoleARN:          cfg.roleARN,
-	}}
-	if err := teardown.add(func() error {
-		dctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		return provision.Destroy(dctx, st.S3(), st.Lambda(), d.spec, provision.WithDeleteBuckets(), provision.WithLogger(logger))
-	}); err != nil {
-		return nil, err
-	}
-	if d.out, err = provision.Apply(ctx, st.S3(), st.Lambda(), d.spec, provision.WithLogger(logger)); err != nil {
-		return nil, fmt.Errorf("deploy %s: %w", cfg.zip, err)
 	}
 	return d, nil
 }
@@ -161,7 +150,10 @@ func BenchmarkUploadToResult(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			want := d.wantFaces(b, img.file)
+			want, ok := d.faces[img.file]
+			if !ok {
+				b.Fatalf("%s is not in fixtures/manifest.json", img.file)
+			}
 			ctx, cancel := context.WithTimeout(rootCtx, 10*time.Minute)
 			defer cancel()
 			// The first upload of the run starts the function: its cold start
@@ -193,20 +185,6 @@ func BenchmarkUploadToResult(b *testing.B) {
 			}
 		})
 	}
-}
-
-// wantFaces is the manifest's face count for a fixture.
-func (d *benchDeployment) wantFaces(b *testing.B, file string) int {
-	b.Helper()
-	s := &suite{cfg: d.cfg}
-	if err := s.loadExpectations(); err != nil {
-		b.Fatal(err)
-	}
-	e, ok := s.manifest[file]
-	if !ok {
-		b.Fatalf("%s is not in fixtures/manifest.json", file)
-	}
-	return e.Faces
 }
 
 // quantile is the q-quantile of ds by the nearest-rank method.

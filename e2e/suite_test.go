@@ -84,30 +84,16 @@ func setUp(ctx context.Context) (_ *suite, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if backendFromEnv() == localstack.BackendAWS && cfg.roleARN == "" {
-		return nil, fmt.Errorf("%s=aws needs %s: an execution role Lambda can assume (see e2e/doc.go)", localstack.EnvBackend, envRoleARN)
-	}
 	s := &suite{cfg: cfg, ledger: newLedger()}
 	if err := s.loadExpectations(); err != nil {
 		return nil, err
 	}
 
 	s.log = newRecorder(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	logger := slog.New(s.log)
-	st, err := localstack.Start(ctx, localstack.WithLogger(logger), localstack.WithMaxConcurrency(maxConcurrency))
-	if err != nil {
-		return nil, fmt.Errorf("start stack: %w", err)
-	}
-	if err := teardown.add(st.Close); err != nil {
-		return nil, fmt.Errorf("close stack: %w", err)
-	}
-	s.stack = st
-
 	s.spec = provision.Spec{
 		InputBucket:  "facevec-e2e-in-" + cfg.suffix,
 		OutputBucket: "facevec-e2e-out-" + cfg.suffix,
 		FunctionName: "facevec-e2e-" + cfg.suffix,
-		ZipPath:      cfg.zip,
 		Env: map[string]string{
 			"DETECTOR": "hog",
 			"UPSAMPLE": "1",
@@ -116,25 +102,10 @@ func setUp(ctx context.Context) (_ *suite, err error) {
 		},
 		MemoryMB: 2048,
 		TimeoutS: 120,
-		// A failed event must show up as a dead letter at once, not after
-		// Lambda's retries (minutes on AWS).
-		MaxRetryAttempts: aws.Int32(0),
-		RoleARN:          cfg.roleARN,
 	}
-	fmt.Printf("e2e: backend %s, endpoint %q, input s3://%s, output s3://%s, function %s\n",
-		st.Backend(), st.Endpoint(), s.spec.InputBucket, s.spec.OutputBucket, s.spec.FunctionName)
-	// Registered before Apply: a half-done Apply is undone too.
-	destroy := func() error {
-		dctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		return provision.Destroy(dctx, st.S3(), st.Lambda(), s.spec, provision.WithDeleteBuckets(), provision.WithLogger(logger))
-	}
-	if err := teardown.add(destroy); err != nil {
-		return nil, fmt.Errorf("destroy: %w", err)
-	}
-	s.out, err = provision.Apply(ctx, st.S3(), st.Lambda(), s.spec, provision.WithLogger(logger))
+	s.stack, s.out, err = deploy(ctx, cfg, s.spec, maxConcurrency, slog.New(s.log))
 	if err != nil {
-		return nil, fmt.Errorf("deploy %s: %w", cfg.zip, err)
+		return nil, err
 	}
 	fmt.Printf("e2e: deployed %s in %s\n", s.out.FunctionARN, time.Since(start).Round(time.Millisecond))
 
@@ -147,6 +118,39 @@ func setUp(ctx context.Context) (_ *suite, err error) {
 	}
 	s.waitAll(ctx)
 	return s, nil
+}
+
+// deploy starts a stack (backend from E2E_BACKEND) and applies spec to it,
+// with cfg's package and role and no Lambda retries (a failed event must
+// show up as a dead letter at once, not after minutes on AWS). Both are on
+// the teardown list before they exist, so a half-done Apply is undone too.
+func deploy(ctx context.Context, cfg settings, spec provision.Spec, concurrency int, logger *slog.Logger) (*localstack.Stack, *provision.Outputs, error) {
+	if backendFromEnv() == localstack.BackendAWS && cfg.roleARN == "" {
+		return nil, nil, fmt.Errorf("%s=aws needs %s: an execution role Lambda can assume (see e2e/doc.go)", localstack.EnvBackend, envRoleARN)
+	}
+	spec.ZipPath, spec.RoleARN, spec.MaxRetryAttempts = cfg.zip, cfg.roleARN, aws.Int32(0)
+	st, err := localstack.Start(ctx, localstack.WithLogger(logger), localstack.WithMaxConcurrency(concurrency))
+	if err != nil {
+		return nil, nil, fmt.Errorf("start stack: %w", err)
+	}
+	if err := teardown.add(st.Close); err != nil {
+		return nil, nil, fmt.Errorf("close stack: %w", err)
+	}
+	fmt.Printf("e2e: backend %s, endpoint %q, input s3://%s, output s3://%s, function %s\n",
+		st.Backend(), st.Endpoint(), spec.InputBucket, spec.OutputBucket, spec.FunctionName)
+	destroy := func() error {
+		dctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		return provision.Destroy(dctx, st.S3(), st.Lambda(), spec, provision.WithDeleteBuckets(), provision.WithLogger(logger))
+	}
+	if err := teardown.add(destroy); err != nil {
+		return nil, nil, fmt.Errorf("destroy: %w", err)
+	}
+	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), spec, provision.WithLogger(logger))
+	if err != nil {
+		return nil, nil, fmt.Errorf("deploy %s: %w", cfg.zip, err)
+	}
+	return st, out, nil
 }
 
 // loadExpectations reads the manifest and the golden results.

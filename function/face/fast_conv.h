@@ -15,7 +15,7 @@
 //
 // The arithmetic is dlib's: the same products summed by the same sgemm, with
 // only the blocking changed, so outputs agree with con_ to float rounding
-// (TestCNNMatchesDlib and the golden results hold it to that).
+// (TestFastConvMatchesDlib and the golden results hold it to that).
 #ifndef FACEVEC_FAST_CONV_H
 #define FACEVEC_FAST_CONV_H
 
@@ -58,8 +58,6 @@ public:
 
 	const tensor &get_layer_params() const { return base.get_layer_params(); }
 	tensor &get_layer_params() { return base.get_layer_params(); }
-
-	const base_type &dlib_layer() const { return base; }
 
 	// Same stream format as con_, so dlib's model files load unchanged.
 	friend void serialize(const fast_con_ &item, std::ostream &out) { serialize(item.base, out); }
