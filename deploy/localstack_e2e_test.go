@@ -20,7 +20,6 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/facevec/facevec/localstack"
 	"github.com/facevec/facevec/localstack/provision"
@@ -34,7 +33,11 @@ import (
 //
 //	FACEVEC_ZIP=$PWD/dist/function.zip go test -tags e2e -count=1 -v -run LocalStack ./deploy/
 func TestLocalStackDeploy(t *testing.T) {
-	testcontainers.SkipIfProviderIsNotHealthy(t)
+	// LocalStack itself, for its CloudFormation: facevec/stack:dev does not
+	// serve CloudFormation.
+	if err := localstack.ProbeLocalStack(context.Background()); err != nil {
+		t.Skipf("LocalStack cannot run here: %v", err)
+	}
 	zipPath := os.Getenv("FACEVEC_ZIP")
 	if zipPath == "" {
 		zipPath = filepath.Join("..", "dist", "function.zip")

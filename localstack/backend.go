@@ -35,35 +35,48 @@ func ParseBackend(s string) (Backend, error) {
 	return "", fmt.Errorf("unknown backend %q: want one of localstack, embedded, aws", s)
 }
 
-// dockerProbe reports whether a Docker engine answers; nil means healthy.
-type dockerProbe func(ctx context.Context) error
-
 // chooseBackend applies the selection rules: an explicit option wins, then
-// the E2E_BACKEND environment variable, then LocalStack when a Docker
-// provider answers and the embedded stand-in otherwise. The returned reason
+// the E2E_BACKEND environment variable, then LocalStack when a Docker engine
+// answers and has the LocalStack image (or can pull it), and the embedded
+// stand-in otherwise. A forced LocalStack whose image cannot be had is an
+// error naming the image, found before anything starts. The returned reason
 // is meant for the log line that explains the choice.
-func chooseBackend(ctx context.Context, explicit Backend, env string, probe dockerProbe) (Backend, string, error) {
-	if explicit != "" {
-		b, err := ParseBackend(string(explicit))
-		if err != nil {
+func chooseBackend(ctx context.Context, explicit Backend, env, image string, probe imageProbe) (Backend, string, error) {
+	if probe == nil {
+		probe = dockerImageProbe
+	}
+	var (
+		b   Backend
+		why string
+		err error
+	)
+	switch {
+	case explicit != "":
+		if b, err = ParseBackend(string(explicit)); err != nil {
 			return "", "", fmt.Errorf("WithBackend: %w", err)
 		}
-		return b, "requested with WithBackend", nil
-	}
-	if strings.TrimSpace(env) != "" {
-		b, err := ParseBackend(env)
-		if err != nil {
+		why = "requested with WithBackend"
+	case strings.TrimSpace(env) != "":
+		if b, err = ParseBackend(env); err != nil {
 			return "", "", fmt.Errorf("%s: %w", EnvBackend, err)
 		}
-		return b, EnvBackend + "=" + string(b), nil
+		why = EnvBackend + "=" + string(b)
+	default:
+		if err := probe(ctx, image); err != nil {
+			return BackendEmbedded, "LocalStack cannot run: " + oneLine(err.Error()), nil
+		}
+		return BackendLocalStack, "a Docker engine answered and has image " + image, nil
 	}
-	if probe == nil {
-		probe = dockerHealth
+	if b == BackendLocalStack {
+		// A tag the module refuses fails before any Docker call.
+		if _, _, err := planImage(image); err != nil {
+			return "", "", err
+		}
+		if err := probe(ctx, image); err != nil {
+			return "", "", fmt.Errorf("%s backend (%s): %w", b, why, err)
+		}
 	}
-	if err := probe(ctx); err != nil {
-		return BackendEmbedded, "no Docker provider answered: " + oneLine(err.Error()), nil
-	}
-	return BackendLocalStack, "a Docker provider answered", nil
+	return b, why, nil
 }
 
 // oneLine keeps log attributes readable when a Docker error spans lines.

@@ -3,6 +3,7 @@ package localstack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -34,60 +35,86 @@ func TestParseBackend(t *testing.T) {
 }
 
 func TestChooseBackend(t *testing.T) {
-	healthy := func(context.Context) error { return nil }
-	down := func(context.Context) error {
-		return errors.New("Cannot connect to the Docker daemon\nat unix:///var/run/docker.sock")
+	const image = "localstack/localstack:4.14.0"
+	ready := func(context.Context, string) error { return nil }
+	noDocker := func(context.Context, string) error {
+		return fmt.Errorf("%w: Cannot connect to the Docker daemon\nat unix:///var/run/docker.sock", ErrNoDocker)
+	}
+	noImage := func(_ context.Context, img string) error {
+		return fmt.Errorf("image %s %w (no such host)", img, ErrImageUnavailable)
 	}
 	tests := []struct {
 		name       string
 		explicit   Backend
 		env        string
-		probe      dockerProbe
+		probe      imageProbe
 		want       Backend
 		wantReason string
-		wantErr    string
+		wantErr    error
+		wantProbe  bool
 	}{
-		{"option wins over env", BackendAWS, "embedded", down, BackendAWS, "WithBackend", ""},
-		{"option wins over docker", BackendEmbedded, "", healthy, BackendEmbedded, "WithBackend", ""},
-		{"bad option", "kubernetes", "", healthy, "", "", "WithBackend"},
-		{"env wins over docker", "", "embedded", healthy, BackendEmbedded, "E2E_BACKEND=embedded", ""},
-		{"env localstack without docker", "", "localstack", down, BackendLocalStack, "E2E_BACKEND=localstack", ""},
-		{"env normalised", "", " Embedded ", healthy, BackendEmbedded, "E2E_BACKEND=embedded", ""},
-		{"bad env", "", "lokalstack", healthy, "", "", "E2E_BACKEND"},
-		{"blank env means unset", "", "  ", healthy, BackendLocalStack, "Docker provider answered", ""},
-		{"docker answers", "", "", healthy, BackendLocalStack, "Docker provider answered", ""},
-		{"docker absent", "", "", down, BackendEmbedded, "no Docker provider answered: Cannot connect to the Docker daemon at unix", ""},
+		{"option wins over env", BackendAWS, "embedded", noDocker, BackendAWS, "WithBackend", nil, false},
+		{"option wins over docker", BackendEmbedded, "", ready, BackendEmbedded, "WithBackend", nil, false},
+		{"bad option", "kubernetes", "", ready, "", "WithBackend", nil, false},
+		{"env wins over docker", "", "embedded", ready, BackendEmbedded, "E2E_BACKEND=embedded", nil, false},
+		{"env localstack with image", "", "localstack", ready, BackendLocalStack, "E2E_BACKEND=localstack", nil, true},
+		{"env localstack without docker", "", "localstack", noDocker, "", "", ErrNoDocker, true},
+		{"env localstack without image", "", "localstack", noImage, "", "", ErrImageUnavailable, true},
+		{"option localstack without image", BackendLocalStack, "", noImage, "", "", ErrImageUnavailable, true},
+		{"env normalised", "", " Embedded ", ready, BackendEmbedded, "E2E_BACKEND=embedded", nil, false},
+		{"bad env", "", "lokalstack", ready, "", "E2E_BACKEND", nil, false},
+		{"blank env means unset", "", "  ", ready, BackendLocalStack, "has image " + image, nil, true},
+		{"image present", "", "", ready, BackendLocalStack, "has image " + image, nil, true},
+		{"docker absent", "", "", noDocker, BackendEmbedded, "LocalStack cannot run: no Docker engine answered: Cannot connect to the Docker daemon at unix", nil, true},
+		{"image absent", "", "", noImage, BackendEmbedded, "LocalStack cannot run: image " + image + " not present and cannot be pulled (no such host)", nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			probed := false
-			probe := func(ctx context.Context) error { probed = true; return tt.probe(ctx) }
-			got, reason, err := chooseBackend(context.Background(), tt.explicit, tt.env, probe)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+			probe := func(ctx context.Context, img string) error {
+				probed = true
+				if img != image {
+					t.Errorf("probed image %q, want %q", img, image)
+				}
+				return tt.probe(ctx, img)
+			}
+			got, reason, err := chooseBackend(context.Background(), tt.explicit, tt.env, image, probe)
+			if probed != tt.wantProbe {
+				t.Errorf("probed Docker = %v, want %v", probed, tt.wantProbe)
+			}
+			switch {
+			case tt.wantErr != nil:
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				if tt.wantErr == ErrImageUnavailable && !strings.Contains(err.Error(), image) {
+					t.Errorf("error %q does not name the image", err)
 				}
 				return
-			}
-			if err != nil {
+			case tt.want == "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantReason) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantReason)
+				}
+				return
+			case err != nil:
 				t.Fatal(err)
 			}
 			if got != tt.want || !strings.Contains(reason, tt.wantReason) {
 				t.Errorf("got %q (%q), want %q (reason containing %q)", got, reason, tt.want, tt.wantReason)
 			}
-			if wantProbe := tt.explicit == "" && strings.TrimSpace(tt.env) == ""; probed != wantProbe {
-				t.Errorf("probed Docker = %v, want %v", probed, wantProbe)
-			}
 		})
 	}
 }
 
-// TestDockerHealthDoesNotPanicOrHang runs the real probe: on this machine
-// it usually fails (no engine), elsewhere it succeeds. Either way it must
-// return an answer rather than panic or block.
-func TestDockerHealthDoesNotPanicOrHang(t *testing.T) {
-	err := dockerHealth(context.Background())
-	t.Logf("docker health: %v", err)
+// TestDockerImageProbeAnswers runs the real probe against whatever engine
+// this machine has, for an image no registry serves: it must come back, as
+// ErrNoDocker or ErrImageUnavailable, never panic or block.
+func TestDockerImageProbeAnswers(t *testing.T) {
+	err := dockerImageProbe(context.Background(), "facevec.invalid/no-such-image:0")
+	if !errors.Is(err, ErrNoDocker) && !errors.Is(err, ErrImageUnavailable) {
+		t.Fatalf("probe of an unpullable image = %v, want ErrNoDocker or ErrImageUnavailable", err)
+	}
+	t.Logf("probe: %v", err)
 }
 
 func TestStartRejectsBadBackendEnv(t *testing.T) {

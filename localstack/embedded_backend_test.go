@@ -2,6 +2,8 @@ package localstack
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -27,21 +29,44 @@ func TestStartEmbedded(t *testing.T) {
 	exerciseStack(t, st)
 }
 
-// TestStartEmbeddedChosenWithoutDocker runs the real selection: where no
-// Docker engine answers and E2E_BACKEND is unset, Start falls back to the
-// embedded stand-in.
-func TestStartEmbeddedChosenWithoutDocker(t *testing.T) {
-	if dockerHealth(context.Background()) == nil {
-		t.Skip("a Docker engine answers here; the fallback is not taken")
-	}
+// TestStartFallsBackWhenLocalStackCannotRun runs the real selection with an
+// image no registry serves: with or without a Docker engine, Start falls back
+// to the embedded stand-in and logs why, naming the image.
+func TestStartFallsBackWhenLocalStackCannotRun(t *testing.T) {
+	const image = "facevec.invalid/localstack:4.14.0"
 	t.Setenv(EnvBackend, "")
-	st, err := Start(context.Background(), WithLogger(quietLogger()))
+	var logs strings.Builder
+	st, err := Start(context.Background(), WithImage(image),
+		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	if st.Backend() != BackendEmbedded {
 		t.Errorf("backend = %s, want embedded", st.Backend())
+	}
+	if !strings.Contains(logs.String(), "no Docker engine answered") &&
+		!strings.Contains(logs.String(), "image "+image+" not present and cannot be pulled") {
+		t.Errorf("the backend log line does not say why LocalStack was not used:\n%s", logs.String())
+	}
+}
+
+// TestStartForcedLocalStackNamesTheImage: E2E_BACKEND=localstack with an
+// image that cannot be had is an error naming it, returned before anything
+// starts, never a hang in a pull or a wait.
+func TestStartForcedLocalStackNamesTheImage(t *testing.T) {
+	const image = "facevec.invalid/localstack:4.14.0"
+	t.Setenv(EnvBackend, "localstack")
+	st, err := Start(context.Background(), WithImage(image), WithLogger(quietLogger()))
+	if err == nil {
+		st.Close()
+		t.Fatal("Start succeeded with an image nobody serves")
+	}
+	if errors.Is(err, ErrNoDocker) {
+		t.Skipf("no Docker engine here: %v", err)
+	}
+	if !errors.Is(err, ErrImageUnavailable) || !strings.Contains(err.Error(), image) {
+		t.Errorf("err = %v, want ErrImageUnavailable naming %s", err, image)
 	}
 }
 

@@ -159,7 +159,23 @@ func (s *Stack) startLocalStack(ctx context.Context, c *config) (err error) {
 	if err != nil {
 		return err
 	}
-	env := containerEnv(c.localstackAuthToken(), testcontainers.GenericLabels(), c.containerEnv)
+	// Before anything reads testcontainers' configuration (GenericLabels does).
+	if why, err := reaperPolicy(ctx, c.getenv); err != nil {
+		return fmt.Errorf("reaper: %w", err)
+	} else if why != "" {
+		s.log.Warn("localstack: Ryuk disabled (TESTCONTAINERS_RYUK_DISABLED=true); the harness removes its own containers",
+			"reason", why, "label", LabelHarness)
+	}
+	if err := sweepContainers(ctx, s.log, false); err != nil {
+		s.log.Warn("localstack: could not remove containers of earlier runs", "err", err)
+	}
+	// Registered first, so it runs last: whatever this run started and did
+	// not remove (Lambda containers LocalStack left) goes with the stack.
+	s.onClose(func() error { return sweepContainers(context.Background(), s.log, true) })
+
+	labels := testcontainers.GenericLabels()
+	maps.Copy(labels, harnessLabels())
+	env := containerEnv(c.localstackAuthToken(), labels, c.containerEnv)
 	if override != "" {
 		s.log.Info("localstack: image tag is not semver; passing a placeholder to the module's version check",
 			"image", image, "placeholder", runImage)
@@ -174,7 +190,8 @@ func (s *Stack) startLocalStack(ctx context.Context, c *config) (err error) {
 			err = fmt.Errorf("run LocalStack %s: Docker is not reachable: %v", image, r)
 		}
 	}()
-	ctr, err := tclocalstack.Run(ctx, runImage, localstackOptions(c, override, env)...)
+	opts := append(localstackOptions(c, override, env), testcontainers.WithLabels(harnessLabels()))
+	ctr, err := tclocalstack.Run(ctx, runImage, opts...)
 	if ctr != nil {
 		// Registered before the error check: Run returns the container
 		// even when the wait strategy failed, and it must not leak.

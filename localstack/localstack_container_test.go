@@ -3,6 +3,7 @@ package localstack
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -187,10 +188,13 @@ func TestTail(t *testing.T) {
 	}
 }
 
-// TestStartLocalStack needs a Docker engine; it is skipped without one.
+// TestStartLocalStack needs a Docker engine with LocalStack's image (or a
+// registry serving it); it is skipped, saying which is missing, without.
 func TestStartLocalStack(t *testing.T) {
-	testcontainers.SkipIfProviderIsNotHealthy(t)
 	ctx := context.Background()
+	if err := dockerImageProbe(ctx, DefaultImage); err != nil {
+		t.Skipf("LocalStack cannot run here: %v", err)
+	}
 	st, err := Start(ctx, WithBackend(BackendLocalStack))
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +213,7 @@ func TestStartLocalStack(t *testing.T) {
 // TestStartLocalStackWithoutDocker: asking for LocalStack where no engine
 // runs is a clear error, not a panic from the module's Docker lookup.
 func TestStartLocalStackWithoutDocker(t *testing.T) {
-	if dockerHealth(context.Background()) == nil {
+	if err := dockerImageProbe(context.Background(), DefaultImage); !errors.Is(err, ErrNoDocker) {
 		t.Skip("a Docker engine answers here")
 	}
 	st, err := Start(context.Background(), WithBackend(BackendLocalStack), WithLogger(quietLogger()))

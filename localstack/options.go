@@ -40,7 +40,7 @@ type config struct {
 
 	// Test seams.
 	getenv func(string) string
-	probe  dockerProbe
+	probe  imageProbe
 }
 
 // WithBackend forces a backend instead of E2E_BACKEND or Docker detection.

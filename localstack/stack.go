@@ -44,7 +44,7 @@ type Stack struct {
 // torn down. The caller must Close the stack.
 func Start(ctx context.Context, opts ...Option) (*Stack, error) {
 	cfg := newConfig(opts)
-	b, why, err := chooseBackend(ctx, cfg.backend, cfg.getenv(EnvBackend), cfg.probe)
+	b, why, err := chooseBackend(ctx, cfg.backend, cfg.getenv(EnvBackend), cfg.localstackImage(), cfg.probe)
 	if err != nil {
 		return nil, err
 	}
