@@ -46,11 +46,10 @@ $(DIST)/lambda/bootstrap: deps $(shell find function result -name '*.go' -o -nam
 	CGO_ENABLED=1 GOARCH=$(GOARCH_LAMBDA) $(GO) build -trimpath -tags '$(LAMBDA_TAGS)' \
 	  -ldflags '$(LAMBDA_LDFLAGS)' -o $@ ./function
 
-package: models $(DIST)/lambda/bootstrap ## dist/function.zip: static bootstrap + models/
+package: models $(DIST)/lambda/bootstrap ## dist/function.zip: static bootstrap + models/, readable by anyone, reproducible
 	@rm -rf $(DIST)/lambda/models && mkdir -p $(DIST)/lambda/models
 	cp $(MODELS)/*.dat $(DIST)/lambda/models/
-	@rm -f $(DIST)/function.zip
-	cd $(DIST)/lambda && zip -q -9 -r ../function.zip bootstrap models
+	$(GO) run ./function/pack -o $(DIST)/function.zip $(DIST)/lambda
 	@ls -l $(DIST)/function.zip | awk '{printf "package: %s (%.1f MiB)\n", $$NF, $$5/1048576}'
 	@test $$(stat -c %s $(DIST)/function.zip) -le 52428800 || { echo "package: function.zip is over 50 MiB"; exit 1; }
 

@@ -78,6 +78,12 @@ func hogPath(dir string) (string, error) {
 			continue
 		}
 		tmp.Close()
+		// CreateTemp makes the file 0600; the detector is shipped in the
+		// Lambda package, which an unprivileged user must be able to read.
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			os.Remove(tmp.Name())
+			continue
+		}
 		if err := saveHOG(tmp.Name()); err != nil {
 			os.Remove(tmp.Name())
 			return "", fmt.Errorf("%w: %v", ErrModel, err)

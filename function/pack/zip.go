@@ -1,0 +1,135 @@
+package main
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// fixedTime is every entry's modification time: a constant, so the bytes do
+// not depend on when the files were built (zip stores local DOS time; UTC
+// here).
+var fixedTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Modes a package entry gets, and the bits Check requires.
+const (
+	fileMode = 0o644
+	execMode = 0o755
+	dirMode  = 0o755
+)
+
+// Write zips the tree under root into w, entries sorted, modes normalised.
+func Write(w io.Writer, root string) error {
+	var paths []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == root {
+			return nil
+		}
+		if !d.IsDir() && !d.Type().IsRegular() {
+			return fmt.Errorf("%s: only regular files and directories go in a package", p)
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Sort(paths)
+
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestCompression)
+	})
+	for _, p := range paths {
+		if err := addEntry(zw, root, p); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+func addEntry(zw *zip.Writer, root, p string) error {
+	info, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return err
+	}
+	hdr := &zip.FileHeader{Name: filepath.ToSlash(rel), Method: zip.Deflate, Modified: fixedTime}
+	switch {
+	case info.IsDir():
+		hdr.Name += "/"
+		hdr.Method = zip.Store
+		hdr.SetMode(fs.ModeDir | dirMode)
+	case rel == "bootstrap" || info.Mode()&0o111 != 0:
+		hdr.SetMode(execMode)
+	default:
+		hdr.SetMode(fileMode)
+	}
+	ew, err := zw.CreateHeader(hdr)
+	if err != nil || info.IsDir() {
+		return err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(ew, f)
+	return err
+}
+
+// ErrUnreadable marks a package entry Lambda's unprivileged user could not
+// read (or, for bootstrap, run).
+var ErrUnreadable = errors.New("not readable by Lambda's unprivileged user")
+
+// Check reads a package and reports every entry that is not readable by
+// anyone, a directory that cannot be entered, and a bootstrap that is not
+// executable by anyone, or a package with no bootstrap.
+func Check(zr *zip.Reader) error {
+	var errs []error
+	hasBootstrap := false
+	for _, f := range zr.File {
+		m := f.Mode()
+		switch {
+		case m.IsDir() && m.Perm()&0o005 != 0o005:
+			errs = append(errs, fmt.Errorf("%s: mode %v: %w", f.Name, m, ErrUnreadable))
+		case !m.IsDir() && m.Perm()&0o004 == 0:
+			errs = append(errs, fmt.Errorf("%s: mode %v: %w", f.Name, m, ErrUnreadable))
+		case f.Name == "bootstrap":
+			hasBootstrap = true
+			if m.Perm()&0o001 == 0 {
+				errs = append(errs, fmt.Errorf("bootstrap: mode %v: not executable by others: %w", m, ErrUnreadable))
+			}
+		}
+	}
+	if !hasBootstrap {
+		errs = append(errs, errors.New("no bootstrap at the package root"))
+	}
+	return errors.Join(errs...)
+}
+
+// CheckFile opens the zip at path and checks it.
+func CheckFile(path string) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	if err := Check(&zr.Reader); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
