@@ -66,6 +66,7 @@ type stack struct {
 type stackConfig struct {
 	maxConcurrency int
 	spec           provision.Spec // InputBucket etc. are filled in
+	zip            string         // the package; default functionZip
 }
 
 // newStack starts an embedded stack on loopback, deploys the function
@@ -73,7 +74,10 @@ type stackConfig struct {
 // hygiene checks every test must pass).
 func newStack(t *testing.T, cfg stackConfig) *stack {
 	t.Helper()
-	zip := functionZip(t)
+	zip := cfg.zip
+	if zip == "" {
+		zip = functionZip(t)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 

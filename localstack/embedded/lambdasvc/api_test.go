@@ -273,7 +273,9 @@ func TestFunctionReferences(t *testing.T) {
 }
 
 func TestUpdateCodeAndConfiguration(t *testing.T) {
-	st := newStack(t, Options{})
+	// Host pids, paths and TMPDIR are what this test watches; the
+	// sandbox hides them (sandbox_test.go covers it).
+	st := newStack(t, Options{NoSandbox: true})
 	ctx := context.Background()
 	st.create(t, "upd", func(in *lambda.CreateFunctionInput) {
 		in.Environment = &types.Environment{Variables: map[string]string{"MODE": "one"}}

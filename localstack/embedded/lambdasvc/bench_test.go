@@ -48,13 +48,27 @@ func BenchmarkInvokeWarm(b *testing.B) {
 }
 
 // BenchmarkCreateAndFirstInvoke measures a deploy (unpacking the package)
-// plus a cold start (process and Runtime API) and one invocation.
+// plus a cold start (process and Runtime API) and one invocation, in the
+// sandbox (where this process can build one) and as a plain process: the
+// difference is the sandbox's cost on a cold start.
 func BenchmarkCreateAndFirstInvoke(b *testing.B) {
-	svc, err := New(Options{WorkDir: b.TempDir()})
+	for _, mode := range []struct {
+		name      string
+		noSandbox bool
+	}{{"sandbox", false}, {"plain", true}} {
+		b.Run(mode.name, func(b *testing.B) { benchCreateAndFirstInvoke(b, mode.noSandbox) })
+	}
+}
+
+func benchCreateAndFirstInvoke(b *testing.B, noSandbox bool) {
+	svc, err := New(Options{WorkDir: b.TempDir(), NoSandbox: noSandbox})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer svc.Close()
+	if !noSandbox && !svc.sandbox.active() {
+		b.Skipf("no sandbox here: %v", svc.sandbox.gaps)
+	}
 	ctx := context.Background()
 	i := 0
 	for b.Loop() {

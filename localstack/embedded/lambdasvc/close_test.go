@@ -15,7 +15,9 @@ import (
 
 func TestCloseLeavesNoProcess(t *testing.T) {
 	workDir := t.TempDir()
-	st := newStack(t, Options{MaxConcurrency: 2, WorkDir: workDir})
+	// Host pids, paths and TMPDIR are what this test watches; the
+	// sandbox hides them (sandbox_test.go covers it).
+	st := newStack(t, Options{NoSandbox: true, MaxConcurrency: 2, WorkDir: workDir})
 	st.create(t, "a", nil)
 	st.create(t, "b", nil)
 
@@ -80,7 +82,9 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 }
 
 func TestDeleteKillsEnvironments(t *testing.T) {
-	st := newStack(t, Options{})
+	// Host pids, paths and TMPDIR are what this test watches; the
+	// sandbox hides them (sandbox_test.go covers it).
+	st := newStack(t, Options{NoSandbox: true})
 	st.create(t, "gone", nil)
 	r := st.invoke(t, "gone", map[string]any{"spawn": true})
 	if _, err := st.client.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("gone")}); err != nil {

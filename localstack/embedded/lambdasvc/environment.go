@@ -2,11 +2,13 @@ package lambdasvc
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -26,6 +28,15 @@ type environment struct {
 
 	exited  chan struct{} // closed once the process is reaped and its group killed
 	waitErr error         // valid after exited is closed
+
+	// In the sandbox: the memory cgroup (nil without one) and what the
+	// init reported when it could not build the environment or exec
+	// bootstrap (read before exited closes).
+	cgroup   memCgroup
+	oom      bool // the cgroup's OOM killer ended it (valid after exited)
+	status   *os.File
+	initFail string
+	initCode int
 
 	pumps   []*pipePump                // stdout, stderr
 	served  int                        // invocations handed over; only its holder touches it
@@ -74,14 +85,30 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		Stderr:      errW,
 		SysProcAttr: attr,
 	}
-	err = cmd.Start()
+	var cg memCgroup
+	var status *os.File
+	if sp.sandbox.active() {
+		cg, status, err = sandboxCommand(id, sp, cmd, tmp)
+	}
+	if err == nil {
+		err = cmd.Start()
+	}
 	// The child has its copies; ours must go so the readers see EOF.
 	outW.Close()
 	errW.Close()
+	for _, f := range cmd.ExtraFiles {
+		f.Close()
+	}
 	if err != nil {
 		api.shutdown()
 		outR.Close()
 		errR.Close()
+		if status != nil {
+			status.Close()
+		}
+		if cg != nil {
+			cg.remove()
+		}
 		os.RemoveAll(tmp)
 		return nil, err
 	}
@@ -95,6 +122,8 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		started: time.Now(),
 		log:     logger.With("function", sp.name, "pid", cmd.Process.Pid),
 		exited:  make(chan struct{}),
+		cgroup:  cg,
+		status:  status,
 	}
 	emit := func(stream string) func([]byte) {
 		return func(line []byte) {
@@ -118,6 +147,16 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 // output and closes its Runtime API.
 func (e *environment) reap() {
 	err := e.cmd.Wait()
+	if e.status != nil {
+		// Closed by exec (close-on-exec) or by the init's exit: never blocks
+		// past the process.
+		msg, _ := io.ReadAll(io.LimitReader(e.status, 4096))
+		e.status.Close()
+		e.initFail = strings.TrimSpace(string(msg))
+		if st := e.cmd.ProcessState; st != nil {
+			e.initCode = st.ExitCode()
+		}
+	}
 	// Children the function started may still hold the pipes open.
 	if kerr := killGroup(e.pid); kerr != nil {
 		e.log.Warn("could not kill process group", "err", kerr)
@@ -137,6 +176,12 @@ func (e *environment) reap() {
 		p.f.Close()
 	}
 	e.api.shutdown()
+	if e.cgroup != nil {
+		e.oom = e.cgroup.oomKilled()
+		if cerr := e.cgroup.remove(); cerr != nil {
+			e.log.Warn("could not remove the environment's memory cgroup", "err", cerr)
+		}
+	}
 	if rerr := os.RemoveAll(e.tmp); rerr != nil {
 		e.log.Warn("could not remove the environment's /tmp", "dir", e.tmp, "err", rerr)
 	}
@@ -185,8 +230,18 @@ func (e *environment) exitStatus() string {
 	return ""
 }
 
-// exitResult is the error an invocation gets when the runtime exits.
+// exitResult is the error an invocation gets when the runtime exits, in
+// Lambda's words: a bootstrap that cannot be executed is
+// Runtime.InvalidEntrypoint, a kill by the memory cgroup Runtime.OutOfMemory.
 func (e *environment) exitResult(requestID string) runtimeResult {
+	switch {
+	case e.initFail != "" && e.initCode == sandboxExecExit:
+		return errorResult("Runtime.InvalidEntrypoint", "RequestId: "+requestID+" Error: "+e.initFail)
+	case e.initFail != "":
+		return errorResult("Runtime.ExitError", "RequestId: "+requestID+" Error: "+e.initFail)
+	case e.oom && !e.killed.Load():
+		return errorResult("Runtime.OutOfMemory", "RequestId: "+requestID+" Error: Runtime exited with error: "+e.exitStatus())
+	}
 	msg := "RequestId: " + requestID + " Error: Runtime exited without providing a reason"
 	if st := e.exitStatus(); st != "" {
 		msg = "RequestId: " + requestID + " Error: Runtime exited with error: " + st
@@ -252,4 +307,31 @@ func (e *environment) run(inv *invocation, initTimeout time.Duration, closing <-
 		e.kill()
 		return runtimeResult{}, false, true
 	}
+}
+
+// sandboxCommand turns cmd into the sandbox's init for this environment:
+// tmp becomes the mount point of its root filesystem, and a memory cgroup
+// of MemorySize is made when the system has one.
+func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *os.File, error) {
+	cfg := sandboxConfig{
+		Root: tmp, Code: sp.codeDir, TmpBytes: DefaultEphemeralStorageMB << 20,
+		UID: sandboxUID, GID: sandboxGID, Env: cmd.Env,
+	}
+	var cg memCgroup
+	if sp.sandbox.memory != nil {
+		var err error
+		name := fmt.Sprintf("facevec-lambda-%d-%d", os.Getpid(), id)
+		if cg, err = sp.sandbox.memory.create(name, int64(sp.memoryMB)<<20); err != nil {
+			return nil, nil, fmt.Errorf("memory cgroup for the environment (%s): %w", sp.sandbox.memory, err)
+		}
+		cfg.Procs = cg.procsFile()
+	}
+	status, err := sp.sandbox.command(cmd, cfg)
+	if err != nil {
+		if cg != nil {
+			cg.remove()
+		}
+		return nil, nil, err
+	}
+	return cg, status, nil
 }

@@ -51,16 +51,23 @@ type spec struct {
 	tmpRoot  string   // each environment gets its own /tmp below it
 	baseEnv  []string // what Lambda defines
 	userEnv  []string // Environment.Variables, KEY=value, sorted
+	// sandbox builds each environment like Lambda's; inactive: plain
+	// child processes.
+	sandbox *sandboxer
 }
 
-// environ is the complete environment of one process: Lambda's variables,
-// its own TMPDIR/HOME and Runtime API address, then the function's
-// variables, which win over the defaults (exec keeps the last duplicate)
-// but cannot be reserved ones (checkEnv).
+// environ is the complete environment of one process: Lambda's variables
+// and Runtime API address, then the function's variables, which win over
+// the defaults (exec keeps the last duplicate) but cannot be reserved ones
+// (checkEnv). Outside the sandbox /tmp is the host's, so TMPDIR and HOME
+// point at the environment's own directory instead.
 func (sp *spec) environ(tmp, runtimeAPI string) []string {
 	env := make([]string, 0, len(sp.baseEnv)+len(sp.userEnv)+3)
 	env = append(env, sp.baseEnv...)
-	env = append(env, "TMPDIR="+tmp, "HOME="+tmp, "AWS_LAMBDA_RUNTIME_API="+runtimeAPI)
+	if !sp.sandbox.active() {
+		env = append(env, "TMPDIR="+tmp, "HOME="+tmp)
+	}
+	env = append(env, "AWS_LAMBDA_RUNTIME_API="+runtimeAPI)
 	return append(env, sp.userEnv...)
 }
 
@@ -78,13 +85,19 @@ var reservedEnv = []string{
 // variables Lambda defines and the function's own reach the process, never
 // the parent's environment.
 func (s *Service) buildSpec(f *function, st *functionState) *spec {
+	// In the sandbox the paths are Lambda's; outside it the task root is
+	// the unpacked package on the host, and /var/task/lib its lib/.
+	task, libPath := taskRoot, sandboxLibPath
+	if !s.sandbox.active() {
+		task, libPath = st.codeDir, st.codeDir+"/lib:"+st.codeDir
+	}
 	base := []string{
-		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"PATH=" + sandboxPath,
 		"LANG=en_US.UTF-8",
 		"TZ=:UTC",
-		// Like /var/task/lib on Lambda: shared libraries shipped in the zip.
-		"LD_LIBRARY_PATH=" + st.codeDir + "/lib:" + st.codeDir,
-		"LAMBDA_TASK_ROOT=" + st.codeDir,
+		"LD_LIBRARY_PATH=" + libPath,
+		"LAMBDA_TASK_ROOT=" + task,
+		"LAMBDA_RUNTIME_DIR=" + runtimeDir,
 		"_HANDLER=" + st.Handler,
 		"AWS_REGION=" + s.opts.Region,
 		"AWS_DEFAULT_REGION=" + s.opts.Region,
@@ -94,8 +107,10 @@ func (s *Service) buildSpec(f *function, st *functionState) *spec {
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + f.name,
 		"AWS_LAMBDA_LOG_STREAM_NAME=" + time.Now().UTC().Format("2006/01/02") + "/[$LATEST]embedded",
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		// An execution role's temporary credentials, as Lambda gives them.
 		"AWS_ACCESS_KEY_ID=test",
 		"AWS_SECRET_ACCESS_KEY=test",
+		"AWS_SESSION_TOKEN=test",
 	}
 	if s.opts.Endpoint != "" {
 		base = append(base, "AWS_ENDPOINT_URL="+s.opts.Endpoint)
@@ -113,6 +128,7 @@ func (s *Service) buildSpec(f *function, st *functionState) *spec {
 		memoryMB: st.MemorySize,
 		baseEnv:  base,
 		userEnv:  user,
+		sandbox:  s.sandbox,
 	}
 }
 

@@ -19,7 +19,9 @@ import (
 
 func TestInvokeRequestResponse(t *testing.T) {
 	t.Setenv("LAMBDASVC_PARENT_ONLY", "must not leak")
-	st := newStack(t, Options{Endpoint: "http://127.0.0.1:4566"})
+	// Host pids, paths and TMPDIR are what this test watches; the
+	// sandbox hides them (sandbox_test.go covers it).
+	st := newStack(t, Options{NoSandbox: true, Endpoint: "http://127.0.0.1:4566"})
 	st.create(t, "echo", func(in *lambda.CreateFunctionInput) {
 		in.Environment = &types.Environment{Variables: map[string]string{"OUTPUT_BUCKET": "out"}}
 		in.MemorySize = aws.Int32(256)
@@ -111,7 +113,9 @@ func TestInvokeRequestResponse(t *testing.T) {
 }
 
 func TestInvokeFunctionErrors(t *testing.T) {
-	st := newStack(t, Options{})
+	// Host pids, paths and TMPDIR are what this test watches; the
+	// sandbox hides them (sandbox_test.go covers it).
+	st := newStack(t, Options{NoSandbox: true})
 	st.create(t, "errs", nil)
 
 	r := st.invoke(t, "errs", map[string]any{"fail": "boom"})
@@ -142,7 +146,9 @@ func TestInvokeFunctionErrors(t *testing.T) {
 }
 
 func TestInvokeTimeout(t *testing.T) {
-	st := newStack(t, Options{})
+	// Host pids, paths and TMPDIR are what this test watches; the
+	// sandbox hides them (sandbox_test.go covers it).
+	st := newStack(t, Options{NoSandbox: true})
 	st.create(t, "slow", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(1) })
 	warm := st.invoke(t, "slow", map[string]any{"env": []string{"TMPDIR", "HOME"}})
 	tmp := warm.resp.Env["TMPDIR"]
@@ -173,7 +179,9 @@ func TestInvokeTimeout(t *testing.T) {
 }
 
 func TestInvokeCrashAndInitFailures(t *testing.T) {
-	st := newStack(t, Options{})
+	// Host pids, paths and TMPDIR are what this test watches; the
+	// sandbox hides them (sandbox_test.go covers it).
+	st := newStack(t, Options{NoSandbox: true})
 	st.create(t, "crash", nil)
 	warm := st.invoke(t, "crash", map[string]any{})
 	r := st.invoke(t, "crash", map[string]any{"exit": 3})

@@ -186,8 +186,13 @@ type echoResponse struct {
 		Status int             `json:"status"`
 		Body   json.RawMessage `json:"body"`
 	} `json:"bogus"`
-	Big    string          `json:"big"`
-	Client json.RawMessage `json:"client_context"`
+	Big      string          `json:"big"`
+	Client   json.RawMessage `json:"client_context"`
+	UID      int             `json:"uid"`
+	GID      int             `json:"gid"`
+	Read     string          `json:"read"`
+	Existing []string        `json:"existing"`
+	FSBytes  int64           `json:"fs_bytes"`
 }
 
 func (s *stack) invoke(t *testing.T, name string, event any, mod ...func(*lambda.InvokeInput)) invoked {

@@ -49,6 +49,11 @@ type Options struct {
 	// LogLimit is how many bytes of output Logs keeps per function
 	// (default 1 MiB).
 	LogLimit int
+	// NoSandbox runs functions as plain child processes of this one (root
+	// if it is root, host paths in view, no memory limit) instead of in the
+	// sandbox that mirrors Lambda's execution environment (sandbox.go).
+	// For debugging the stand-in itself; results then prove less.
+	NoSandbox bool
 }
 
 var (

@@ -38,6 +38,8 @@ type Service struct {
 	wg       sync.WaitGroup // async deliveries
 	inflight sync.WaitGroup // API requests being served
 
+	sandbox *sandboxer
+
 	seq       atomic.Int64 // code directories and environment ids
 	closeOnce sync.Once
 	closeErr  error
@@ -74,6 +76,11 @@ func New(opts Options) (*Service, error) {
 			return nil, fmt.Errorf("lambdasvc: create work dir: %w", err)
 		}
 		s.workDir = dir
+	}
+	s.sandbox = newSandboxer(opts.NoSandbox, s.workDir)
+	s.sandbox.warn(s.log)
+	if s.sandbox.active() {
+		s.log.Debug("lambda sandbox active", "memory", fmt.Sprint(s.sandbox.memory))
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.async.init()

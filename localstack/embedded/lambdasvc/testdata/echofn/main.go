@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -37,6 +38,14 @@ type event struct {
 	// API and reports what came back.
 	BogusPost bool `json:"bogus_post"`
 	Big       int  `json:"big"` // answer with a string of this many bytes
+	// What the sandbox tests probe: read or write a file (an error is the
+	// function's error), allocate and touch this many MiB, report which
+	// paths exist, the size of a file system, and the process's ids.
+	Read    string   `json:"read"`
+	Write   string   `json:"write"`
+	AllocMB int      `json:"alloc_mb"`
+	Exists  []string `json:"exists"`
+	Statfs  string   `json:"statfs"`
 }
 
 type response struct {
@@ -53,6 +62,11 @@ type response struct {
 	Bogus      *bogusResult      `json:"bogus,omitempty"`
 	Big        string            `json:"big,omitempty"`
 	Client     json.RawMessage   `json:"client_context,omitempty"`
+	UID        int               `json:"uid"`
+	GID        int               `json:"gid"`
+	Read       string            `json:"read,omitempty"`
+	Existing   []string          `json:"existing,omitempty"`
+	FSBytes    int64             `json:"fs_bytes,omitempty"`
 }
 
 type bogusResult struct {
@@ -86,8 +100,28 @@ func handle(ctx context.Context, ev event) (any, error) {
 	if ev.EchoOnly {
 		return ev.Echo, nil
 	}
+	if err := probe(&ev); err != nil {
+		return nil, err
+	}
 	cwd, _ := os.Getwd()
-	resp := response{Echo: ev.Echo, PID: os.Getpid(), PPID: os.Getppid(), Cwd: cwd, RequestID: reqID}
+	resp := response{Echo: ev.Echo, PID: os.Getpid(), PPID: os.Getppid(), Cwd: cwd, RequestID: reqID,
+		UID: os.Getuid(), GID: os.Getgid()}
+	if ev.Read != "" {
+		b, _ := os.ReadFile(ev.Read) // probe checked it
+		resp.Read = string(b)
+	}
+	for _, p := range ev.Exists {
+		if _, err := os.Lstat(p); err == nil {
+			resp.Existing = append(resp.Existing, p)
+		}
+	}
+	if ev.Statfs != "" {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(ev.Statfs, &st); err != nil {
+			return nil, err
+		}
+		resp.FSBytes = int64(st.Blocks) * st.Bsize
+	}
 	if lc != nil {
 		resp.ARN = lc.InvokedFunctionArn
 		if lc.ClientContext.Custom != nil {
@@ -130,6 +164,32 @@ func handle(ctx context.Context, ev event) (any, error) {
 		resp.Big = strings.Repeat("x", ev.Big)
 	}
 	return resp, nil
+}
+
+// probe does the event's file and memory operations; their errors are the
+// function's errors, as a handler would return them.
+func probe(ev *event) error {
+	if ev.Read != "" {
+		if _, err := os.ReadFile(ev.Read); err != nil {
+			return err
+		}
+	}
+	if ev.Write != "" {
+		if err := os.WriteFile(ev.Write, []byte("written"), 0o644); err != nil {
+			return err
+		}
+	}
+	if ev.AllocMB > 0 {
+		blocks := make([][]byte, ev.AllocMB)
+		for i := range blocks {
+			blocks[i] = make([]byte, 1<<20)
+			for j := 0; j < len(blocks[i]); j += 4096 {
+				blocks[i][j] = 1
+			}
+		}
+		fmt.Printf("echofn allocated %d MiB\n", len(blocks))
+	}
+	return nil
 }
 
 // spawnSleeper starts a copy of this binary that only sleeps, in the same

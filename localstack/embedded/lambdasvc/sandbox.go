@@ -1,0 +1,110 @@
+package lambdasvc
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// The sandbox runs each execution environment the way AWS Lambda does (AWS's
+// "Security Overview of AWS Lambda"), so that what would fail on AWS fails
+// here first: a package file only its owner can read, a write into the task
+// root, a dynamically linked bootstrap that needs host libraries, memory past
+// MemorySize, a variable only the host has.
+//
+// With root (CI, containers with the capabilities) an environment gets, on
+// Linux: its own mount, PID, IPC and UTS namespaces; a root filesystem of its
+// own (a tmpfs, chroot'ed into, read-only) holding the package read-only at
+// /var/task (also the working directory), a private writable /tmp capped at
+// the function's ephemeral storage, /proc and /dev's basics, and no host
+// path; Lambda's user (uid 993, gid 990, sbx_user1051 on AWS) instead of
+// root; MemorySize enforced by a memory cgroup (v2 where it has the memory
+// controller, else v1); and exactly Lambda's environment variables. Without
+// root, or where a piece cannot be built, functions run as plain child
+// processes, and one warning names what is not enforced.
+
+// Lambda's execution user and the paths it sees.
+const (
+	sandboxUID  = 993
+	sandboxGID  = 990
+	taskRoot    = "/var/task"
+	runtimeDir  = "/var/runtime"
+	sandboxPath = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+	// sandboxLibPath is LD_LIBRARY_PATH as AWS documents it for OS-only
+	// runtimes.
+	sandboxLibPath = "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+	// DefaultEphemeralStorageMB is Lambda's default /tmp size.
+	DefaultEphemeralStorageMB = 512
+)
+
+// sandboxer starts environments inside the sandbox, or reports why it
+// cannot. Its zero value (and nil) runs plain processes.
+type sandboxer struct {
+	// self is the executable re-run as the environment's init; "" means no
+	// sandbox.
+	self string
+	// memory is the cgroup driver enforcing MemorySize, nil when none.
+	memory cgroupDriver
+	// gaps are the properties not enforced, for the one warning.
+	gaps []string
+}
+
+func (sb *sandboxer) active() bool { return sb != nil && sb.self != "" }
+
+// warn logs once, at Service start, what the embedded Lambda does not
+// enforce here.
+func (sb *sandboxer) warn(log *slog.Logger) {
+	if sb == nil || len(sb.gaps) == 0 {
+		return
+	}
+	log.Warn("lambda sandbox: not enforced here: " + strings.Join(sb.gaps, "; "))
+}
+
+// cgroupDriver makes a memory cgroup per environment.
+type cgroupDriver interface {
+	// create makes a cgroup limited to limit bytes and returns its
+	// cgroup.procs file (for the init to join) and a handle.
+	create(name string, limit int64) (memCgroup, error)
+	// dir is where its cgroups are made.
+	dir() string
+	String() string
+}
+
+// memCgroup is one environment's memory cgroup.
+type memCgroup interface {
+	procsFile() string
+	// oomKilled reports whether the kernel killed a process in it for
+	// going over the limit.
+	oomKilled() bool
+	remove() error
+}
+
+// sandboxConfig is what the environment's init receives on fd 3.
+type sandboxConfig struct {
+	Root     string   `json:"root"`      // empty directory to mount the root filesystem on
+	Code     string   `json:"code"`      // unpacked package, mounted read-only at /var/task
+	TmpBytes int64    `json:"tmp_bytes"` // size of /tmp
+	UID      int      `json:"uid"`
+	GID      int      `json:"gid"`
+	Procs    string   `json:"procs"` // cgroup.procs to join before exec, or ""
+	Env      []string `json:"env"`
+}
+
+// execFailure is what the init reports on fd 4 when bootstrap cannot be
+// run; Lambda reports such a start as Runtime.InvalidEntrypoint.
+type execFailure struct {
+	msg string
+}
+
+func (e *execFailure) Error() string { return e.msg }
+
+// sandboxSetupExit and sandboxExecExit are the init's exit codes when it
+// could not build the environment, or could not exec bootstrap.
+const (
+	sandboxSetupExit = 125
+	sandboxExecExit  = 126
+)
+
+func errSandboxSetup(step string, err error) error {
+	return fmt.Errorf("lambda sandbox: %s: %w", step, err)
+}

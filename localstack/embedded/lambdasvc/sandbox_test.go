@@ -1,0 +1,222 @@
+//go:build linux
+
+package lambdasvc
+
+import (
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// sandboxStack is a stack whose functions run in the sandbox; the test is
+// skipped where it cannot be built (not root), since then the stand-in only
+// warns.
+func sandboxStack(t *testing.T) *stack {
+	t.Helper()
+	st := newStack(t, Options{})
+	if !st.svc.sandbox.active() {
+		t.Skipf("no sandbox here: %v", st.svc.sandbox.gaps)
+	}
+	return st
+}
+
+// lambdaEnv is every variable a provided.al2023 function sees on AWS (with
+// AWS_ENDPOINT_URL, the stand-in's own; _X_AMZN_TRACE_ID is set by
+// aws-lambda-go per invocation, on AWS too), and nothing else.
+var lambdaEnv = []string{
+	"AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+	"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "AWS_REGION",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT", "LANG",
+	"LD_LIBRARY_PATH", "PATH", "TZ", "_HANDLER", "_X_AMZN_TRACE_ID",
+}
+
+func TestSandboxLooksLikeLambda(t *testing.T) {
+	t.Setenv("LAMBDASVC_HOST_ONLY", "must not be seen")
+	st := sandboxStack(t)
+	st.svc.opts.Endpoint = "http://127.0.0.1:4566"
+	st.create(t, "env", nil)
+	wd, _ := os.Getwd()
+	hostPaths := []string{wd, st.svc.workDir, "/etc/hostname", "/usr/bin", "/root", "/home"}
+	r := st.invoke(t, "env", map[string]any{
+		"env_names": true, "env": []string{"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "LAMBDASVC_HOST_ONLY", "TZ", "PATH"},
+		"exists": append([]string{"/var/task/bootstrap", "/tmp", "/proc/self", "/dev/null", "/dev/urandom"}, hostPaths...),
+		"statfs": "/tmp",
+	})
+	if r.out.FunctionError != nil {
+		t.Fatalf("invoke: %s", r.out.Payload)
+	}
+	if r.resp.UID != sandboxUID || r.resp.GID != sandboxGID {
+		t.Errorf("runs as uid %d gid %d, want Lambda's %d/%d", r.resp.UID, r.resp.GID, sandboxUID, sandboxGID)
+	}
+	if r.resp.Cwd != "/var/task" || r.resp.Env["LAMBDA_TASK_ROOT"] != "/var/task" || r.resp.Env["LAMBDA_RUNTIME_DIR"] != "/var/runtime" {
+		t.Errorf("cwd %q, LAMBDA_TASK_ROOT %q, LAMBDA_RUNTIME_DIR %q; want /var/task, /var/task, /var/runtime",
+			r.resp.Cwd, r.resp.Env["LAMBDA_TASK_ROOT"], r.resp.Env["LAMBDA_RUNTIME_DIR"])
+	}
+	if !slices.Equal(r.resp.EnvNames, lambdaEnv) {
+		t.Errorf("environment names\n got %v\nwant %v", r.resp.EnvNames, lambdaEnv)
+	}
+	if v, ok := r.resp.Env["LAMBDASVC_HOST_ONLY"]; ok {
+		t.Errorf("a host-only variable reached the function: %q", v)
+	}
+	for _, p := range []string{"/var/task/bootstrap", "/tmp", "/proc/self", "/dev/null", "/dev/urandom"} {
+		if !slices.Contains(r.resp.Existing, p) {
+			t.Errorf("%s is missing in the sandbox", p)
+		}
+	}
+	for _, p := range hostPaths {
+		if slices.Contains(r.resp.Existing, p) {
+			t.Errorf("host path %s is visible in the sandbox", p)
+		}
+	}
+	if want := int64(DefaultEphemeralStorageMB) << 20; r.resp.FSBytes != want {
+		t.Errorf("/tmp holds %d bytes, want the ephemeral storage %d", r.resp.FSBytes, want)
+	}
+}
+
+func TestSandboxRefusesWhatLambdaRefuses(t *testing.T) {
+	st := sandboxStack(t)
+	bin, err := os.ReadFile(echoBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A package zipped with the owner-only mode os.CreateTemp gives.
+	st.create(t, "private", func(in *lambda.CreateFunctionInput) {
+		in.Code = &types.FunctionCode{ZipFile: makeZip(
+			zipEntry{name: "bootstrap", mode: 0o755, data: bin},
+			zipEntry{name: "models/detector.dat", mode: 0o600, data: []byte("weights")},
+			zipEntry{name: "models/public.dat", mode: 0o644, data: []byte("public")},
+		)}
+	})
+	for _, tc := range []struct {
+		name    string
+		event   map[string]any
+		wantErr string
+	}{
+		{"0600 file in the package", map[string]any{"read": "/var/task/models/detector.dat"}, "open /var/task/models/detector.dat: permission denied"},
+		{"write into the task root", map[string]any{"write": "/var/task/models/new.dat"}, "open /var/task/models/new.dat: read-only file system"},
+		{"write into the root", map[string]any{"write": "/scratch"}, "open /scratch: read-only file system"},
+	} {
+		r := st.invoke(t, "private", tc.event)
+		if r.out.FunctionError == nil || r.errDoc.ErrorMessage != tc.wantErr {
+			t.Errorf("%s: payload %s, want the function error %q", tc.name, r.out.Payload, tc.wantErr)
+		}
+	}
+	ok := st.invoke(t, "private", map[string]any{"read": "/var/task/models/public.dat", "write": "/tmp/scratch"})
+	if ok.out.FunctionError != nil || ok.resp.Read != "public" {
+		t.Errorf("a 0644 file and /tmp: %s, want both to work", ok.out.Payload)
+	}
+}
+
+func TestSandboxDynamicBootstrapFails(t *testing.T) {
+	st := sandboxStack(t)
+	// The host's /bin/true needs the host's loader and libc.
+	bin, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Skip(err)
+	}
+	st.create(t, "dynamic", func(in *lambda.CreateFunctionInput) {
+		in.Code = &types.FunctionCode{ZipFile: makeZip(zipEntry{name: "bootstrap", mode: 0o755, data: bin})}
+	})
+	r := st.invoke(t, "dynamic", map[string]any{})
+	if r.errDoc.ErrorType != "Runtime.InvalidEntrypoint" ||
+		!strings.Contains(r.errDoc.ErrorMessage, "fork/exec /var/task/bootstrap: no such file or directory") ||
+		!strings.Contains(r.errDoc.ErrorMessage, "dynamically linked") {
+		t.Errorf("dynamic bootstrap: %s, want Runtime.InvalidEntrypoint saying it is dynamically linked", r.out.Payload)
+	}
+	if !strings.Contains(st.svc.Logs("dynamic"), "dynamically linked") {
+		t.Errorf("the function's logs do not say why:\n%s", st.svc.Logs("dynamic"))
+	}
+}
+
+func TestSandboxEnforcesMemorySize(t *testing.T) {
+	st := sandboxStack(t)
+	if st.svc.sandbox.memory == nil {
+		t.Skipf("no memory cgroup here: %v", st.svc.sandbox.gaps)
+	}
+	st.create(t, "small", func(in *lambda.CreateFunctionInput) { in.MemorySize = aws.Int32(128) })
+	fits := st.invoke(t, "small", map[string]any{"alloc_mb": 32})
+	if fits.out.FunctionError != nil {
+		t.Fatalf("32 MiB in a 128 MB function: %s", fits.out.Payload)
+	}
+	r := st.invoke(t, "small", map[string]any{"alloc_mb": 400})
+	want := "RequestId: " + r.requestID + " Error: Runtime exited with error: signal: killed"
+	if r.errDoc.ErrorType != "Runtime.OutOfMemory" || r.errDoc.ErrorMessage != want {
+		t.Errorf("400 MiB in a 128 MB function: %s, want Runtime.OutOfMemory %q", r.out.Payload, want)
+	}
+	again := st.invoke(t, "small", map[string]any{})
+	if again.out.FunctionError != nil {
+		t.Errorf("after the kill a new environment should serve: %s", again.out.Payload)
+	}
+}
+
+// TestSandboxCloseLeavesNoProcess: the sandbox hides host pids from the
+// function, so this looks from the host: no process of Lambda's uid is left
+// once the service is closed, and no cgroup or mount point either.
+func TestSandboxCloseLeavesNoProcess(t *testing.T) {
+	st := sandboxStack(t)
+	st.create(t, "spawner", nil)
+	for range 2 {
+		if r := st.invoke(t, "spawner", map[string]any{"spawn": true}); r.out.FunctionError != nil {
+			t.Fatalf("invoke: %s", r.out.Payload)
+		}
+	}
+	if n := len(sandboxProcesses()); n < 2 {
+		t.Fatalf("%d sandboxed processes seen while running, want at least 2: the check proves nothing", n)
+	}
+	if err := st.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(sandboxProcesses()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if left := sandboxProcesses(); len(left) > 0 {
+		t.Errorf("processes of uid %d left after Close: %v", sandboxUID, left)
+	}
+	if d := st.svc.sandbox.memory; d != nil {
+		if left, _ := os.ReadDir(d.dir()); cgroupsLeft(left) > 0 {
+			t.Errorf("memory cgroups of this service left in %s after Close", d.dir())
+		}
+	}
+}
+
+func cgroupsLeft(entries []os.DirEntry) int {
+	n := 0
+	prefix := "facevec-lambda-" + strconv.Itoa(os.Getpid()) + "-"
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// sandboxProcesses lists host pids running as Lambda's uid.
+func sandboxProcesses() []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || !processRunning(pid) {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		for line := range strings.Lines(string(b)) {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" && f[1] == strconv.Itoa(sandboxUID) {
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
+}
