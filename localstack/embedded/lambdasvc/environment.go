@@ -315,7 +315,7 @@ func (e *environment) run(inv *invocation, initTimeout time.Duration, closing <-
 func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *os.File, error) {
 	cfg := sandboxConfig{
 		Root: tmp, Code: sp.codeDir, TmpBytes: DefaultEphemeralStorageMB << 20,
-		UID: sandboxUID, GID: sandboxGID, Env: cmd.Env,
+		UID: sandboxUID, GID: sandboxGID, Env: cmd.Env, InUserNS: sp.sandbox.userNS != nil,
 	}
 	var cg memCgroup
 	if sp.sandbox.memory != nil {

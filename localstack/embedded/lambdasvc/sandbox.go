@@ -47,7 +47,14 @@ type sandboxer struct {
 	memory cgroupDriver
 	// gaps are the properties not enforced, for the one warning.
 	gaps []string
+	// userNS, when set, builds the environment in an unprivileged user
+	// namespace instead (the stack is not root), whose root is these host
+	// ids; it needs no privilege of its own.
+	userNS *hostIDs
 }
+
+// hostIDs are the host user and group a user namespace maps Lambda's to.
+type hostIDs struct{ uid, gid int }
 
 func (sb *sandboxer) active() bool { return sb != nil && sb.self != "" }
 
@@ -81,11 +88,14 @@ type memCgroup interface {
 
 // sandboxConfig is what the environment's init receives on fd 3.
 type sandboxConfig struct {
-	Root     string   `json:"root"`      // empty directory to mount the root filesystem on
-	Code     string   `json:"code"`      // unpacked package, mounted read-only at /var/task
-	TmpBytes int64    `json:"tmp_bytes"` // size of /tmp
-	UID      int      `json:"uid"`
-	GID      int      `json:"gid"`
+	Root     string `json:"root"`      // empty directory to mount the root filesystem on
+	Code     string `json:"code"`      // unpacked package, mounted read-only at /var/task
+	TmpBytes int64  `json:"tmp_bytes"` // size of /tmp
+	UID      int    `json:"uid"`
+	GID      int    `json:"gid"`
+	// InUserNS: the process already is uid/gid (mapped), so it must not
+	// (and cannot) change them.
+	InUserNS bool     `json:"in_user_ns"`
 	Procs    string   `json:"procs"` // cgroup.procs to join before exec, or ""
 	Env      []string `json:"env"`
 }

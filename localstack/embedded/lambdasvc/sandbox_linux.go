@@ -38,24 +38,35 @@ func init() {
 const sandboxCloneFlags = syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
 
 // newSandboxer finds out how much of the sandbox this process can build.
-// disabled (Options.NoSandbox) turns it off without a warning.
-func newSandboxer(disabled bool, workDir string) *sandboxer {
+// disabled (Options.NoSandbox) turns it off without a warning. With userNS
+// nil (the stack is root) it builds all of it; otherwise it uses an
+// unprivileged user namespace mapping Lambda's ids to userNS, which gives
+// everything but the memory cgroup, with a package whose files belong to the
+// stack's user, so their modes do not bind the function.
+func newSandboxer(disabled bool, workDir string, userNS *hostIDs) *sandboxer {
 	if disabled {
 		return &sandboxer{}
 	}
 	all := []string{"non-root user", "read-only /var/task", "own root filesystem (host paths visible)",
 		"private /tmp with a size cap", "namespaces", "MemorySize"}
-	if os.Geteuid() != 0 {
-		return &sandboxer{gaps: append([]string{"the stack does not run as root"}, all...)}
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return &sandboxer{gaps: append([]string{"no path to this executable: " + err.Error()}, all...)}
 	}
-	if err := probeNamespaces(self, workDir); err != nil {
-		return &sandboxer{gaps: append([]string{"cannot build namespaces and mounts: " + err.Error()}, all...)}
+	sb := &sandboxer{self: self, userNS: userNS}
+	if err := sb.probe(workDir); err != nil {
+		why := "cannot build namespaces and mounts"
+		if sb.userNS != nil {
+			why = "the stack is not root and cannot make a user namespace"
+		}
+		return &sandboxer{gaps: append([]string{why + ": " + err.Error()}, all...)}
 	}
-	sb := &sandboxer{self: self}
+	if sb.userNS != nil {
+		sb.gaps = append(sb.gaps, "MemorySize (not root: no memory cgroup)",
+			"Lambda's uid (it runs as root of a user namespace, uid "+strconv.Itoa(userNS.uid)+" outside)",
+			"package file modes (its files belong to the stack's user, uid "+strconv.Itoa(userNS.uid)+", so a 0600 file is readable)")
+		return sb
+	}
 	if d, err := usableCgroup(); err != nil {
 		sb.gaps = append(sb.gaps, "MemorySize (no memory cgroup: "+err.Error()+")")
 	} else {
@@ -64,17 +75,18 @@ func newSandboxer(disabled bool, workDir string) *sandboxer {
 	return sb
 }
 
-// probeNamespaces starts this executable as a probe init in the sandbox's
+// probe starts this executable as a probe init in the sandbox's
 // namespaces; it mounts a tmpfs and exits 0 if all that is allowed.
-func probeNamespaces(self, workDir string) error {
+func (sb *sandboxer) probe(workDir string) error {
 	dir, err := os.MkdirTemp(workDir, "probe-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cmd := exec.Command(self)
+	cmd := exec.Command(sb.self)
 	cmd.Env = []string{envSandboxInit + "=probe", "PROBE_DIR=" + dir}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: sandboxCloneFlags, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	sb.namespaces(cmd.SysProcAttr)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%v %s", err, bytes.TrimSpace(out))
@@ -93,6 +105,23 @@ func sandboxProbe() {
 		os.Exit(1)
 	}
 	os.Exit(0)
+}
+
+// namespaces sets the clone flags (and, without root, the user
+// namespace's id maps) of an environment's init.
+func (sb *sandboxer) namespaces(a *syscall.SysProcAttr) {
+	a.Cloneflags = sandboxCloneFlags
+	if sb.userNS == nil {
+		return
+	}
+	a.Cloneflags |= syscall.CLONE_NEWUSER
+	// An unprivileged user may map one id, its own. It is mapped to root
+	// of the namespace: the init needs that root's capabilities to mount,
+	// and an exec as any other id would drop them. So the function runs as
+	// uid 0 of its namespace (the stack's user outside), not as uid 993.
+	a.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: sb.userNS.uid, Size: 1}}
+	a.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: sb.userNS.gid, Size: 1}}
+	a.GidMappingsEnableSetgroups = false
 }
 
 // sandboxCommand turns cmd (bootstrap with its environment) into the
@@ -127,7 +156,7 @@ func (sb *sandboxer) command(cmd *exec.Cmd, cfg sandboxConfig) (status *os.File,
 	cmd.Dir = ""
 	cmd.Env = []string{envSandboxInit + "=run"}
 	cmd.ExtraFiles = []*os.File{cfgR, statusW}
-	cmd.SysProcAttr.Cloneflags = sandboxCloneFlags
+	sb.namespaces(cmd.SysProcAttr)
 	return statusR, nil
 }
 
@@ -156,20 +185,26 @@ func sandboxInit() {
 			fail(sandboxSetupExit, errSandboxSetup("join memory cgroup", err))
 		}
 	}
-	steps := []struct {
+	type step struct {
 		name string
 		f    func() error
-	}{
+	}
+	steps := []step{
 		{"chroot", func() error { return syscall.Chroot(cfg.Root) }},
 		{"chdir /var/task", func() error { return syscall.Chdir(taskRoot) }},
-		{"setgroups", func() error { return syscall.Setgroups(nil) }},
-		{"setgid", func() error { return syscall.Setgid(cfg.GID) }},
-		{"setuid", func() error { return syscall.Setuid(cfg.UID) }},
+	}
+	if !cfg.InUserNS {
+		steps = append(steps,
+			step{"setgroups", func() error { return syscall.Setgroups(nil) }},
+			step{"setgid", func() error { return syscall.Setgid(cfg.GID) }},
+			step{"setuid", func() error { return syscall.Setuid(cfg.UID) }})
+	}
+	steps = append(steps, []step{
 		// A credential change clears the parent-death signal; set it again
 		// so the function dies with the stack.
 		{"parent-death signal", func() error { return unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0) }},
 		{"no new privileges", func() error { return unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) }},
-	}
+	}...)
 	for _, s := range steps {
 		if err := s.f(); err != nil {
 			fail(sandboxSetupExit, errSandboxSetup(s.name, err))

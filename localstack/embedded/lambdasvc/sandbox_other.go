@@ -10,7 +10,7 @@ import (
 
 // newSandboxer: the sandbox needs Linux namespaces and cgroups; elsewhere
 // functions run as plain child processes, with one warning.
-func newSandboxer(disabled bool, _ string) *sandboxer {
+func newSandboxer(disabled bool, _ string, _ *hostIDs) *sandboxer {
 	if disabled {
 		return &sandboxer{}
 	}

@@ -220,3 +220,43 @@ func sandboxProcesses() []int {
 	}
 	return out
 }
+
+// TestSandboxInUserNamespace runs the sandbox the way a stack that is not
+// root builds it, through a user namespace whose root is the stack's user
+// (here root, so the package, root's files, stays reachable; a user would
+// map their own). Everything but Lambda's uid, the memory cgroup and file
+// modes holds, and the warning says so.
+func TestSandboxInUserNamespace(t *testing.T) {
+	st := newStack(t, Options{NoSandbox: true})
+	sb := newSandboxer(false, st.svc.workDir, &hostIDs{uid: os.Geteuid(), gid: os.Getegid()})
+	if !sb.active() {
+		t.Skipf("no user namespace here: %v", sb.gaps)
+	}
+	if sb.memory != nil || !strings.Contains(strings.Join(sb.gaps, ";"), "MemorySize") ||
+		!strings.Contains(strings.Join(sb.gaps, ";"), "0600") {
+		t.Errorf("gaps %q, want MemorySize and file modes named", sb.gaps)
+	}
+	st.svc.sandbox = sb
+	st.create(t, "userns", nil)
+	wd, _ := os.Getwd()
+	r := st.invoke(t, "userns", map[string]any{
+		"env": []string{"LAMBDA_TASK_ROOT"}, "exists": []string{wd, "/var/task/bootstrap"}, "statfs": "/tmp",
+	})
+	if r.out.FunctionError != nil {
+		t.Fatalf("invoke: %s", r.out.Payload)
+	}
+	if r.resp.UID != 0 || r.resp.Cwd != "/var/task" || r.resp.Env["LAMBDA_TASK_ROOT"] != "/var/task" {
+		t.Errorf("uid %d cwd %q LAMBDA_TASK_ROOT %q; want 0 (of the namespace), /var/task twice",
+			r.resp.UID, r.resp.Cwd, r.resp.Env["LAMBDA_TASK_ROOT"])
+	}
+	if !slices.Equal(r.resp.Existing, []string{"/var/task/bootstrap"}) {
+		t.Errorf("paths seen %v, want only /var/task/bootstrap (not the host's %s)", r.resp.Existing, wd)
+	}
+	if want := int64(DefaultEphemeralStorageMB) << 20; r.resp.FSBytes != want {
+		t.Errorf("/tmp holds %d bytes, want %d", r.resp.FSBytes, want)
+	}
+	w := st.invoke(t, "userns", map[string]any{"write": "/var/task/new"})
+	if w.errDoc.ErrorMessage != "open /var/task/new: read-only file system" {
+		t.Errorf("write into the task root: %s, want read-only file system", w.out.Payload)
+	}
+}

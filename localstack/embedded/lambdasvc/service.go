@@ -45,6 +45,15 @@ type Service struct {
 	closeErr  error
 }
 
+// stackIDs are the ids a sandbox's user namespace maps Lambda's to, nil
+// when the stack is root and needs none.
+func stackIDs() *hostIDs {
+	if os.Geteuid() == 0 {
+		return nil
+	}
+	return &hostIDs{uid: os.Geteuid(), gid: os.Getegid()}
+}
+
 // closeGrace is how long Close waits for API requests in progress.
 const closeGrace = 5 * time.Second
 
@@ -77,7 +86,7 @@ func New(opts Options) (*Service, error) {
 		}
 		s.workDir = dir
 	}
-	s.sandbox = newSandboxer(opts.NoSandbox, s.workDir)
+	s.sandbox = newSandboxer(opts.NoSandbox, s.workDir, stackIDs())
 	s.sandbox.warn(s.log)
 	if s.sandbox.active() {
 		s.log.Debug("lambda sandbox active", "memory", fmt.Sprint(s.sandbox.memory))
