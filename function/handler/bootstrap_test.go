@@ -59,7 +59,12 @@ func buildBootstrap(t *testing.T) string {
 			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
 		bootstrapPath = filepath.Join(dir, "bootstrap")
-		cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-o", bootstrapPath, "./function")
+		// Exactly as `make package` builds it (so the build cache serves
+		// both): static, because the embedded Lambda's sandbox, like
+		// Lambda itself, has none of the build host's shared libraries.
+		cmd := exec.Command(goBin, "build", "-trimpath", "-tags", "lambda.norpc netgo osusergo static",
+			"-ldflags", "-s -w -linkmode external -extldflags -static", "-o", bootstrapPath, "./function")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOARCH=amd64")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			bootstrapErr = &buildError{err: err, out: string(out)}
