@@ -10,7 +10,7 @@ GOFLAGS_TEST ?=
 # Debian packages: dlib and what its static archive links against, the real
 # AWS CLI for the CLI conformance test, zip for packaging.
 APT_PKGS  := libdlib-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev libgfortran-12-dev \
-             pkg-config zip unzip awscli jq ca-certificates curl bzip2
+             pkg-config zip unzip awscli jq ca-certificates curl bzip2 libjpeg-turbo-progs
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The Lambda binary: static, no -march=native (runs on any x86_64 host).
 LAMBDA_TAGS    := lambda.norpc netgo osusergo static

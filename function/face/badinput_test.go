@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/function/face/imagefmt"
@@ -236,7 +239,72 @@ func TestProgressiveJPEG(t *testing.T) {
 	}
 	bomb = append(bomb, 0xff, 0xd9)
 	_, _, err = Decode(bomb, imagefmt.Limits{})
-	if result.CodeOf(err) != result.CodeDecodeFailed || !strings.Contains(err.Error(), "more than 1000 progressive scans") {
+	// Each repeat of its last scan also draws libjpeg warnings, and their
+	// cap stops it first.
+	if result.CodeOf(err) != result.CodeDecodeFailed || !strings.Contains(err.Error(), "progressive JPEG with ") ||
+		!strings.Contains(err.Error(), "refused as too costly") {
 		t.Errorf("%d scans: %v, want decode_failed for too many scans", bytes.Count(bomb, []byte{0xff, 0xda}), err)
+	}
+}
+
+// repeatLastScan returns prog with its last scan repeated n more times.
+func repeatLastScan(t *testing.T, prog []byte, n int) []byte {
+	t.Helper()
+	last := bytes.LastIndex(prog, []byte{0xff, 0xda})
+	eoi := bytes.LastIndex(prog, []byte{0xff, 0xd9})
+	if last < 0 || eoi < last {
+		t.Fatal("no last scan")
+	}
+	bomb := bytes.Clone(prog[:eoi])
+	for range n {
+		bomb = append(bomb, prog[last:eoi]...)
+	}
+	return append(bomb, 0xff, 0xd9)
+}
+
+// progressiveJPEG encodes a w x h gradient and makes it progressive with
+// jpegtran (libjpeg-turbo-progs, installed by make deps): what cameras and
+// browsers' "save for web" write.
+func progressiveJPEG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	baseline := plainJPEG(t, w, h)
+	cmd := exec.Command("jpegtran", "-progressive")
+	cmd.Stdin = bytes.NewReader(baseline)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("jpegtran -progressive (make deps installs it): %v", err)
+	}
+	return out
+}
+
+// TestProgressiveJPEGScanBudget: a progressive JPEG inside the byte and
+// pixel limits whose last scan is repeated (each repeat decodes the whole
+// image again: 990 repeats of 6000x4000 took 18 s) is refused once its
+// scans times pixels pass the budget, with a decode_failed that says so;
+// the same image with its own scans decodes.
+func TestProgressiveJPEGScanBudget(t *testing.T) {
+	for _, tc := range []struct {
+		w, h, repeats int
+		want          string
+	}{
+		// The budget (1e9 pixel-scans, 32 to 1000 scans) stops it.
+		{6000, 4000, 990, "progressive JPEG with more than 41 scans for 24000000 pixels"},
+		// Each repeat draws libjpeg warnings too; their cap comes first.
+		{2000, 1500, 990, "corrupt-data warnings"},
+	} {
+		t.Run(fmt.Sprintf("%dx%d", tc.w, tc.h), func(t *testing.T) {
+			prog := progressiveJPEG(t, tc.w, tc.h)
+			if _, _, err := Decode(prog, imagefmt.Limits{}); err != nil {
+				t.Fatalf("the progressive image itself: %v", err)
+			}
+			bomb := repeatLastScan(t, prog, tc.repeats)
+			start := time.Now()
+			_, _, err := Decode(bomb, imagefmt.Limits{})
+			t.Logf("refused in %v: %v", time.Since(start).Round(time.Millisecond), err)
+			if result.CodeOf(err) != result.CodeDecodeFailed || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "progressive JPEG with ") {
+				t.Errorf("%d KB with %d repeated scans: %v, want decode_failed naming the progressive JPEG and %q", len(bomb)>>10, tc.repeats, err, tc.want)
+			}
+		})
 	}
 }

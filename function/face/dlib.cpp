@@ -15,6 +15,7 @@
 
 #include <jpeglib.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,12 +92,29 @@ struct jpeg_errors {
 	char error[JMSG_LENGTH_MAX];
 	char warning[JMSG_LENGTH_MAX]; // the first one
 	int warnings;
+	int max_scans; // scanBudget for this image's size
+	long pixels;
 };
 
-// maxJPEGScans bounds a progressive JPEG's scans, as djpeg -maxscans does:
-// each scan re-reads the whole image, and a crafted 3 MB file that repeats
-// a tiny scan 20,000 times took 9.4 s (uncancellable). Encoders write ~10.
+// A progressive JPEG re-decodes the whole image in every scan, and libjpeg
+// cannot be interrupted, so a file that repeats a scan costs scans x pixels
+// of CPU within any byte limit: 990 repeats of a 6000x4000 scan in 183 KB
+// took 18 s. The scan budget bounds that product. At about 0.75 ns per
+// pixel and scan here, scanPixelBudget is under a second of decoding;
+// encoders write about 10 scans (mozjpeg up to ~20), so minJPEGScans is
+// never reached by a real photo. maxJPEGScans is djpeg -maxscans' cap for
+// small images, and maxJPEGWarnings stops a decode that only meets corrupt
+// data (the 18 s file gave 62,369 warnings).
+constexpr long long scanPixelBudget = 1000LL * 1000 * 1000;
+constexpr int minJPEGScans = 32;
 constexpr int maxJPEGScans = 1000;
+constexpr int maxJPEGWarnings = 10000;
+
+int scan_budget(long pixels) {
+	if (pixels <= 0) return maxJPEGScans;
+	const long long n = scanPixelBudget / pixels;
+	return int(std::min<long long>(maxJPEGScans, std::max<long long>(minJPEGScans, n)));
+}
 
 extern "C" {
 static void jpeg_errors_exit(j_common_ptr c) {
@@ -107,9 +125,13 @@ static void jpeg_errors_exit(j_common_ptr c) {
 
 static void jpeg_errors_progress(j_common_ptr c) {
 	if (!c->is_decompressor) return;
-	if (reinterpret_cast<j_decompress_ptr>(c)->input_scan_number > maxJPEGScans) {
-		jpeg_errors *e = reinterpret_cast<jpeg_errors *>(c->err);
-		snprintf(e->error, sizeof e->error, "more than %d progressive scans", maxJPEGScans);
+	jpeg_errors *e = reinterpret_cast<jpeg_errors *>(c->err);
+	const int scans = reinterpret_cast<j_decompress_ptr>(c)->input_scan_number;
+	if (scans > e->max_scans) {
+		snprintf(e->error, sizeof e->error,
+		         "progressive JPEG with more than %d scans for %ld pixels: each scan decodes the whole image again, "
+		         "so it is refused as too costly (photos have about 10)",
+		         e->max_scans, e->pixels);
 		longjmp(e->jump, 1);
 	}
 }
@@ -119,6 +141,18 @@ static void jpeg_errors_emit(j_common_ptr c, int level) {
 	jpeg_errors *e = reinterpret_cast<jpeg_errors *>(c->err);
 	if (e->warnings++ == 0) (*c->err->format_message)(c, e->warning);
 	c->err->num_warnings++;
+	if (e->warnings > maxJPEGWarnings) {
+		j_decompress_ptr d = reinterpret_cast<j_decompress_ptr>(c);
+		if (c->is_decompressor && d->progressive_mode)
+			snprintf(e->error, sizeof e->error,
+			         "progressive JPEG with %d scans so far and more than %d corrupt-data warnings (the first: %s): "
+			         "refused as too costly to decode",
+			         d->input_scan_number, maxJPEGWarnings, e->warning);
+		else
+			snprintf(e->error, sizeof e->error, "more than %d corrupt-data warnings, the first: %s", maxJPEGWarnings,
+			         e->warning);
+		longjmp(e->jump, 1);
+	}
 }
 }
 
@@ -133,6 +167,8 @@ int decode_jpeg(const uint8_t *data, size_t len, uint8_t *pix, int w, int h, jpe
 	jerr.pub.emit_message = jpeg_errors_emit;
 	jerr.error[0] = jerr.warning[0] = 0;
 	jerr.warnings = 0;
+	jerr.pixels = long(w) * long(h);
+	jerr.max_scans = scan_budget(jerr.pixels);
 	if (setjmp(jerr.jump)) {
 		jpeg_destroy_decompress(&cinfo);
 		return -1;
@@ -180,35 +216,42 @@ struct fv_net {
 	std::unique_ptr<cnn_type> cnn;
 };
 
-extern "C" {
-
-void fv_process_init(void) {
-	openblas_set_num_threads(1);
-	// One arena: cgo calls land on any OS thread, and a per-thread arena
-	// each keeping its freed tensors grew a warm process's peak from
-	// ~340 MiB to ~630 MiB over eight 12 MP photos; with one it levels
-	// off below 512 MiB. dlib allocates few, large blocks, so the shared
-	// arena's lock costs nothing measurable.
+// fv_malloc_init tunes glibc malloc for dlib's large, short-lived tensors.
+// It is a constructor, so it runs while the process loads, before the Go
+// runtime starts any thread: each thread's first malloc takes an arena of
+// its own, and glibc ignores M_ARENA_MAX once they exist (called from Go,
+// the setting came when 10 arenas did).
+//
+// One arena: cgo calls land on any OS thread, and a per-thread arena each
+// keeping its freed tensors grew a warm process's peak from ~340 MiB to
+// ~630 MiB over eight 12 MP photos; with one it levels off below 512 MiB.
+// dlib allocates few, large blocks, so the shared arena's lock costs
+// nothing measurable. No mmap'd blocks and a high trim threshold keep
+// freed tensors for reuse instead of zeroing fresh pages on every layer.
+__attribute__((constructor)) static void fv_malloc_init(void) {
 	mallopt(M_ARENA_MAX, 1);
 	mallopt(M_MMAP_MAX, 0);
 	mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
 	mallopt(M_TOP_PAD, 64 * 1024 * 1024);
 }
 
+extern "C" {
+
+void fv_process_init(void) { openblas_set_num_threads(1); }
+
 fv_net *fv_net_open(const char *shape_path, const char *resnet_path,
                     const char *hog_path, char **err) {
-	std::unique_ptr<fv_net> n(new (std::nothrow) fv_net);
-	if (!n) {
-		*err = dup_msg("out of memory");
-		return nullptr;
-	}
-	if (guard(err, [&] {
-		    deserialize(shape_path) >> n->sp;
-		    deserialize(resnet_path) >> n->resnet;
-		    deserialize(hog_path) >> n->hog;
-	    }) != 0)
-		return nullptr;
-	return n.release();
+	fv_net *out = nullptr;
+	// Constructing fv_net allocates the networks' layers: inside guard,
+	// so a bad_alloc there is an error too, not std::terminate.
+	guard(err, [&] {
+		std::unique_ptr<fv_net> n(new fv_net);
+		deserialize(shape_path) >> n->sp;
+		deserialize(resnet_path) >> n->resnet;
+		deserialize(hog_path) >> n->hog;
+		out = n.release();
+	});
+	return out;
 }
 
 fv_net *fv_net_clone(const fv_net *src, char **err) {
@@ -246,18 +289,19 @@ int fv_hog_save(const char *path, char **err) {
 int fv_decode(const uint8_t *data, size_t len, int format, uint8_t *pix,
               int w, int h, char **warning, char **err) {
 	*warning = nullptr;
-	if (format == FV_JPEG) {
-		jpeg_errors jerr;
-		const int rc = decode_jpeg(data, len, pix, w, h, jerr);
-		if (jerr.warnings > 0) {
-			std::string m = std::string("libjpeg: ") + jerr.warning;
-			if (jerr.warnings > 1) m += " (and " + std::to_string(jerr.warnings - 1) + " more warnings)";
-			*warning = dup_msg(m);
-		}
-		if (rc != 0) *err = dup_msg(std::string("libjpeg: ") + jerr.error);
-		return rc;
-	}
 	return guard(err, [&] {
+		if (format == FV_JPEG) {
+			// decode_jpeg's longjmps stay inside its own frame.
+			jpeg_errors jerr;
+			const int rc = decode_jpeg(data, len, pix, w, h, jerr);
+			if (jerr.warnings > 0) {
+				std::string m = std::string("libjpeg: ") + jerr.warning;
+				if (jerr.warnings > 1) m += " (and " + std::to_string(jerr.warnings - 1) + " more warnings)";
+				*warning = dup_msg(m);
+			}
+			if (rc != 0) throw dlib::error(std::string("libjpeg: ") + jerr.error);
+			return;
+		}
 		rgb_view img{pix, h, w};
 		if (format == FV_PNG) {
 			png_loader(data, len).get_image(img);

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -32,10 +33,11 @@ type Encoder struct {
 	LoadTime time.Duration
 }
 
+// worker is one pool slot; only the goroutine holding it (taken from idle)
+// touches it.
 type worker struct {
-	net     *net
-	cnnErr  error
-	cnnOnce sync.Once
+	net       *net
+	cnnLoaded bool
 }
 
 // New verifies and loads the models in dir (see ModelsDir) and starts the
@@ -66,14 +68,18 @@ func New(dir string, opts ...Option) (*Encoder, error) {
 	for len(e.workers) < cfg.workers {
 		n, err := first.clone()
 		if err != nil {
-			e.Close()
-			return nil, err
+			// Not e.Close: it waits for workers on idle, and none are yet.
+			closeWorkers(e.workers)
+			return nil, fmt.Errorf("%w: copy the models for worker %d of %d: %v", ErrModel, len(e.workers)+1, cfg.workers, err)
 		}
 		e.workers = append(e.workers, &worker{net: n})
 	}
 	for _, w := range e.workers {
 		e.idle <- w
 	}
+	// An Encoder dropped without Close still frees its networks (hundreds
+	// of MB of C memory the Go GC does not see). Close makes this a no-op.
+	runtime.AddCleanup(e, closeWorkers, e.workers)
 	if !cfg.lazyCNN {
 		if err := verifyFile(e.cnnPath, CNNSHA256); err != nil {
 			e.Close()
@@ -109,14 +115,28 @@ func (e *Encoder) Close() error {
 	return nil
 }
 
-// cnnVerify runs the CNN model checksum once per encoder.
+func closeWorkers(ws []*worker) {
+	for _, w := range ws {
+		w.net.close()
+	}
+}
+
+// ensureCNN loads the CNN detector into w on its first use. A failure is
+// not remembered: the next image that asks for the CNN tries again, so a
+// transient error (a file being replaced, memory pressure) does not
+// disable the CNN on one worker for the life of the process.
 func (e *Encoder) ensureCNN(w *worker) error {
-	w.cnnOnce.Do(func() {
-		if w.cnnErr = verifyFile(e.cnnPath, CNNSHA256); w.cnnErr == nil {
-			w.cnnErr = w.net.loadCNN(e.cnnPath)
-		}
-	})
-	return w.cnnErr
+	if w.cnnLoaded {
+		return nil
+	}
+	if err := verifyFile(e.cnnPath, CNNSHA256); err != nil {
+		return err
+	}
+	if err := w.net.loadCNN(e.cnnPath); err != nil {
+		return err
+	}
+	w.cnnLoaded = true
+	return nil
 }
 
 // Encode decodes one image, finds every face and computes its descriptor.

@@ -35,8 +35,8 @@ func TestFastConvMatchesDlib(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fastconv_check: %v", err)
 	}
-	if n := strings.Count(string(out), "ok   "); n < 15 {
-		t.Fatalf("fastconv_check passed %d checks, want 15", n)
+	if n := strings.Count(string(out), "ok   "); n < 17 {
+		t.Fatalf("fastconv_check passed %d checks, want 17", n)
 	}
 }
 

@@ -52,7 +52,10 @@ func Decode(data []byte, limits imagefmt.Limits) (*imagefmt.RGB, result.ImageInf
 func useDlib(h imagefmt.Header) bool {
 	switch h.Format {
 	case imagefmt.PNG:
-		return true
+		// dlib's png_loader keeps the low byte of a 16-bit sample (and
+		// saturates 16-bit gray); Go's decoder and ToRGB keep the high
+		// byte, as libpng's png_set_strip_16 and Pillow do.
+		return h.BitDepth != 16
 	case imagefmt.JPEG:
 		return h.ColorModel != imagefmt.ColorCMYK && h.ColorModel != imagefmt.ColorYCCK
 	}
