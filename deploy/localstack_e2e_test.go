@@ -127,7 +127,7 @@ func TestLocalStackDeploy(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("upload photo: %v", err)
 	}
-	res := waitResult(ctx, t, st, outs["FunctionName"], out, prefix+key+".json")
+	res := waitResult(ctx, t, st, outs["FunctionName"], out, prefix+in+"/"+key+".json")
 	if res.Error != nil {
 		t.Fatalf("result error %s: %s", res.Error.Code, res.Error.Message)
 	}

@@ -36,7 +36,8 @@ dlq_url=$(output DeadLetterQueueUrl)
 # A space in the key on purpose: S3 events carry keys URL-encoded
 # ("grace+hopper.jpg"), and the result must name the decoded key.
 key="smoke/$(date -u +%Y%m%dT%H%M%SZ)-$$/$(basename "$SMOKE_IMAGE")"
-result_key="$prefix$key.json"
+# docs/CONTRACT.md "Result key": <prefix><input bucket>/<key>.json
+result_key="$prefix$in_bucket/$key.json"
 log "uploading $(basename "$SMOKE_IMAGE") to s3://$in_bucket/$key"
 aws_ s3 cp --only-show-errors "$SMOKE_IMAGE" "s3://$in_bucket/$key" ||
 	die "upload to s3://$in_bucket/$key failed"

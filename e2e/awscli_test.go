@@ -235,7 +235,7 @@ func TestAWSCLI(t *testing.T) {
 		aws.run(t, "s3", "cp", filepath.Join(cfg.fixturesDir, filepath.FromSlash(fixture)), "s3://"+in+"/"+key)
 		var src struct{ ETag string }
 		aws.json(t, &src, "s3api", "head-object", "--bucket", in, "--key", key)
-		rkey := prefix + key + ".json"
+		rkey, _ := result.Key(prefix, in, key)
 		if err := aws.poll(rootCtx, stackUpWait, "s3api", "head-object", "--bucket", out, "--key", rkey); err != nil {
 			t.Fatalf("no result %s: %v\nstack stderr:\n%s", rkey, err, sp.stderr)
 		}
@@ -280,7 +280,7 @@ func TestAWSCLI(t *testing.T) {
 		if err := json.Unmarshal(body, &ir); err != nil {
 			t.Fatalf("response %s: %v", body, err)
 		}
-		rkey := prefix + key + ".json"
+		rkey, _ := result.Key(prefix, in, key)
 		want := golden[fixture]
 		if len(ir.Results) != 1 || len(ir.Failed) != 0 {
 			t.Fatalf("response %s; want one result, nothing failed", body)

@@ -19,6 +19,7 @@ import (
 	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/localstack"
 	"github.com/facevec/facevec/localstack/provision"
+	"github.com/facevec/facevec/result"
 )
 
 // benchPoll is how often the benchmark asks whether the result is there. It
@@ -93,7 +94,7 @@ func deployBench(ctx context.Context) (*benchDeployment, error) {
 // function's own encoder time (timings_ms.total) read from that result.
 func (d *benchDeployment) roundTrip(ctx context.Context, key string, data []byte, wantFaces int) (latency, encode time.Duration, err error) {
 	c := d.stack.S3()
-	rkey := d.out.OutputPrefix + key + ".json"
+	rkey, _ := result.Key(d.out.OutputPrefix, d.out.InputBucket, key)
 	start := time.Now()
 	if _, err := putBytes(ctx, c, d.out.InputBucket, key, data); err != nil {
 		return 0, 0, err

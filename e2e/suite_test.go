@@ -76,7 +76,10 @@ func (s *suite) in() string        { return s.out.InputBucket }
 func (s *suite) outBucket() string { return s.out.OutputBucket }
 
 // resultKey is where the function writes the result for an input key.
-func (s *suite) resultKey(key string) string { return s.out.OutputPrefix + key + ".json" }
+func (s *suite) resultKey(key string) string {
+	k, _ := result.Key(s.out.OutputPrefix, s.out.InputBucket, key)
+	return k
+}
 
 func setUp(ctx context.Context) (_ *suite, err error) {
 	start := time.Now()

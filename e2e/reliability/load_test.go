@@ -89,7 +89,7 @@ func TestLoadAndRedelivery(t *testing.T) {
 		t.Errorf("notification stats %+v, want %d delivered and none failed", s, loadUploads)
 	}
 	st.noDeadLetters(t)
-	first := st.list(t, prefix+"load/")
+	first := st.list(t, prefix+inBucket+"/load/")
 	if len(first) != loadUploads {
 		t.Fatalf("%d results after %d uploads", len(first), loadUploads)
 	}
@@ -145,7 +145,7 @@ func TestLoadAndRedelivery(t *testing.T) {
 	t.Logf("redelivered %d events in %v", loadUploads, time.Since(start).Round(time.Millisecond))
 	st.noDeadLetters(t)
 
-	second := st.list(t, prefix+"load/")
+	second := st.list(t, prefix+inBucket+"/load/")
 	if len(second) != loadUploads {
 		t.Errorf("%d results after redelivery, want %d", len(second), loadUploads)
 	}

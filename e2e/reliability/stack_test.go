@@ -207,7 +207,10 @@ func (st *stack) settle(t *testing.T) {
 }
 
 // resultKey is where the function writes the result of an input key.
-func resultKey(key string) string { return prefix + key + ".json" }
+func resultKey(key string) string {
+	k, _ := result.Key(prefix, inBucket, key)
+	return k
+}
 
 // listed is one object of a listing.
 type listed struct {

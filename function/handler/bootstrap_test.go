@@ -191,7 +191,7 @@ func TestBootstrapEndToEnd(t *testing.T) {
 	}
 
 	const key = "people/grace hopper é.jpg"
-	const rkey = "encodings/" + key + ".json"
+	const rkey = "encodings/faces-in/" + key + ".json"
 	start := time.Now()
 	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("faces-in"), Key: aws.String(key), Body: bytes.NewReader(img)})
 	if err != nil {

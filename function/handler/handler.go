@@ -2,6 +2,8 @@ package handler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +45,7 @@ type S3API interface {
 type Handler struct {
 	cfg            Config
 	params         face.Params
+	settings       string // settingsID(params), stored with every result
 	enc            Encoder
 	s3             S3API
 	log            *slog.Logger
@@ -104,6 +107,7 @@ func New(cfg Config, enc Encoder, client S3API, opts ...Option) (*Handler, error
 	h := &Handler{
 		cfg:            cfg,
 		params:         cfg.Params(),
+		settings:       settingsID(cfg.Params()),
 		enc:            enc,
 		s3:             client,
 		log:            slog.Default(),
@@ -188,3 +192,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, erro
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+
+// settingsID fingerprints everything that decides a result besides the
+// source bytes: detector, upsampling, jitter, max side, the limits and the
+// recognizer. A result stored under other settings is redone.
+func settingsID(p face.Params) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%+v %+v", p, p.Model())))
+	return hex.EncodeToString(sum[:8])
+}

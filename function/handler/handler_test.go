@@ -45,7 +45,7 @@ func TestMultiRecordEvent(t *testing.T) {
 	}
 	for i, key := range keys {
 		s := resp.Results[i]
-		wantKey := "encodings/" + key + ".json"
+		wantKey := "encodings/faces-in/" + key + ".json"
 		if s.Bucket != "faces-in" || s.Key != key || s.ResultKey != wantKey || s.ResultBucket != "faces-out" || s.Error != nil || s.Skipped != "" {
 			t.Errorf("summary %d = %+v, want in/%q → out/%q without error", i, s, key, wantKey)
 		}
@@ -95,7 +95,7 @@ func TestRedeliveryWritesOnce(t *testing.T) {
 	if _, err := h.Handle(ctxT(t), event(rec)); err != nil {
 		t.Fatalf("first Handle: %v", err)
 	}
-	first := st.head(t, "photos", "encodings/a.jpg.json")
+	first := st.head(t, "photos", "encodings/photos/a.jpg.json")
 	// LastModified has one-second resolution; the ETag (an MD5 of a body
 	// holding fresh timings) changes on any rewrite.
 	time.Sleep(1100 * time.Millisecond)
@@ -108,7 +108,7 @@ func TestRedeliveryWritesOnce(t *testing.T) {
 	if s.Skipped != handler.SkipAlreadyEncoded || s.Faces != 1 || s.Error != nil {
 		t.Errorf("redelivery summary = %+v, want skipped %q with 1 face", s, handler.SkipAlreadyEncoded)
 	}
-	second := st.head(t, "photos", "encodings/a.jpg.json")
+	second := st.head(t, "photos", "encodings/photos/a.jpg.json")
 	if aws.ToString(second.ETag) != aws.ToString(first.ETag) || !aws.ToTime(second.LastModified).Equal(aws.ToTime(first.LastModified)) {
 		t.Errorf("result rewritten: ETag %s→%s, LastModified %v→%v", aws.ToString(first.ETag), aws.ToString(second.ETag),
 			aws.ToTime(first.LastModified), aws.ToTime(second.LastModified))
@@ -151,7 +151,7 @@ func TestNewerUploadReplacesResult(t *testing.T) {
 	one, group := testImage(t, "one"), testImage(t, "group")
 	st := newStack(t, "photos")
 	h, _ := newHandler(t, st, handler.DefaultConfig())
-	const key, rkey = "me.jpg", "encodings/me.jpg.json"
+	const key, rkey = "me.jpg", "encodings/photos/me.jpg.json"
 
 	old := st.upload(t, "photos", key, one)
 	if _, err := h.Handle(ctxT(t), event(old)); err != nil {
@@ -222,7 +222,7 @@ func TestSkips(t *testing.T) {
 				t.Fatalf("summary = %+v, want skipped %q", s, tt.want)
 			}
 			out := cmp.Or(tt.output, tt.bucket)
-			_, _, written := st.get(t, out, "encodings/"+tt.key+".json")
+			_, _, written := st.get(t, out, "encodings/"+tt.bucket+"/"+tt.key+".json")
 			if tt.want != "" {
 				if written || s.Error != nil || len(resp.Failed) != 0 || s.Message == "" {
 					t.Errorf("skipped record: written=%v summary=%+v failed=%v; want nothing written, no error, a message", written, s, resp.Failed)
@@ -278,7 +278,7 @@ func TestErrorResults(t *testing.T) {
 	var wantFailed []string
 	for i, tt := range tests {
 		s := resp.Results[i]
-		res, _ := st.result(t, "faces-in", "encodings/"+tt.key+".json")
+		res, _ := st.result(t, "faces-in", "encodings/faces-in/"+tt.key+".json")
 		if tt.want == "" {
 			if s.Error != nil || res.Error != nil || len(res.Faces) != 1 {
 				t.Errorf("%s: summary %+v, result error %+v, %d faces; want 1 face", tt.key, s, res.Error, len(res.Faces))
@@ -299,7 +299,7 @@ func TestErrorResults(t *testing.T) {
 		if tt.want == result.CodeTooLarge && res.Source.Size != int64(len(tt.data)) {
 			t.Errorf("too large: source size %d, want %d", res.Source.Size, len(tt.data))
 		}
-		if meta := st.head(t, "faces-in", "encodings/"+tt.key+".json").Metadata; meta[handler.MetaErrorCode] != string(tt.want) {
+		if meta := st.head(t, "faces-in", "encodings/faces-in/"+tt.key+".json").Metadata; meta[handler.MetaErrorCode] != string(tt.want) {
 			t.Errorf("%s: x-amz-meta-%s = %q", tt.key, handler.MetaErrorCode, meta[handler.MetaErrorCode])
 		}
 	}
@@ -307,14 +307,17 @@ func TestErrorResults(t *testing.T) {
 		t.Errorf("failed = %q, want %q", resp.Failed, wantFailed)
 	}
 
-	// A redelivery does not redo final error results either.
+	// A redelivery does not redo final error results either; not_found is
+	// not final (the object may be uploaded again under the same ETag),
+	// so it is tried again, and still missing.
 	resp, err = h.Handle(ctxT(t), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, s := range resp.Results {
-		if s.Skipped != handler.SkipAlreadyEncoded || codeOf(s) != tests[i].want {
-			t.Errorf("redelivered %s: %+v, want skipped with error %q", tests[i].key, s, tests[i].want)
+		final := tests[i].want != result.CodeNotFound
+		if skipped := s.Skipped == handler.SkipAlreadyEncoded; skipped != final || codeOf(s) != tests[i].want {
+			t.Errorf("redelivered %s: %+v, want skipped %v with error %q", tests[i].key, s, final, tests[i].want)
 		}
 	}
 }
@@ -356,7 +359,7 @@ func TestNearDeadline(t *testing.T) {
 			if took := time.Since(start); took > tt.budget {
 				t.Errorf("Handle took %v, past the %v deadline", took, tt.budget)
 			}
-			res, _ := st.result(t, "faces-in", "encodings/slow.jpg.json")
+			res, _ := st.result(t, "faces-in", "encodings/faces-in/slow.jpg.json")
 			if codeOf(resp.Results[0]) != result.CodeTimeout || res.Error == nil || res.Error.Code != result.CodeTimeout {
 				t.Fatalf("summary %+v, result error %+v; want timeout", resp.Results[0], res.Error)
 			}
@@ -380,7 +383,7 @@ func TestNearDeadline(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, _ = st.result(t, "faces-in", "encodings/slow.jpg.json")
+			res, _ = st.result(t, "faces-in", "encodings/faces-in/slow.jpg.json")
 			if s := resp.Results[0]; s.Skipped != handler.SkipAlreadyEncoded || res.Error != nil || len(res.Faces) != 1 {
 				t.Errorf("late redelivery of an encoded image: %+v, result error %+v; want skipped, result kept", s, res.Error)
 			}
@@ -398,7 +401,7 @@ func TestRetryableFailures(t *testing.T) {
 		fault s3svc.Fault
 	}{
 		{"read throttled", s3svc.Fault{Op: s3svc.OpGetObject, Bucket: "faces-in", KeyPrefix: "flaky/", Times: 3, SlowDown: true}},
-		{"write throttled", s3svc.Fault{Op: s3svc.OpPutObject, Bucket: "faces-in", KeyPrefix: "encodings/flaky/", Times: 3, SlowDown: true}},
+		{"write throttled", s3svc.Fault{Op: s3svc.OpPutObject, Bucket: "faces-in", KeyPrefix: "encodings/faces-in/flaky/", Times: 3, SlowDown: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -415,7 +418,7 @@ func TestRetryableFailures(t *testing.T) {
 			if s := resp.Results[0]; !s.Retryable || s.Error == nil {
 				t.Errorf("throttled record summary %+v, want retryable", s)
 			}
-			if _, _, ok := st.get(t, "faces-in", "encodings/flaky/a.jpg.json"); ok {
+			if _, _, ok := st.get(t, "faces-in", "encodings/faces-in/flaky/a.jpg.json"); ok {
 				t.Error("a result was written for the throttled record")
 			}
 			if s := resp.Results[1]; s.Error != nil || s.Faces != 1 {
@@ -425,7 +428,7 @@ func TestRetryableFailures(t *testing.T) {
 				t.Fatalf("%d faults unused: the client did not retry as configured", st.faults.Pending())
 			}
 
-			fine := st.head(t, "faces-in", "encodings/fine/b.jpg.json")
+			fine := st.head(t, "faces-in", "encodings/faces-in/fine/b.jpg.json")
 			resp, err = h.Handle(ctxT(t), ev)
 			if err != nil {
 				t.Fatalf("retry: %v", err)
@@ -436,7 +439,7 @@ func TestRetryableFailures(t *testing.T) {
 			if s := resp.Results[1]; s.Skipped != handler.SkipAlreadyEncoded {
 				t.Errorf("retry redid the record that had succeeded: %+v", s)
 			}
-			if again := st.head(t, "faces-in", "encodings/fine/b.jpg.json"); aws.ToString(again.ETag) != aws.ToString(fine.ETag) {
+			if again := st.head(t, "faces-in", "encodings/faces-in/fine/b.jpg.json"); aws.ToString(again.ETag) != aws.ToString(fine.ETag) {
 				t.Error("retry rewrote the result that had succeeded")
 			}
 		})
@@ -453,21 +456,30 @@ func TestBadRecords(t *testing.T) {
 	bad := eventFor("ObjectCreated:Put", "faces-in", "x", "", 1)
 	bad.S3.Object.Key = "bad%zzkey.jpg"
 	noBucket := eventFor("ObjectCreated:Put", "", "y.jpg", "", 1)
-	long := eventFor("ObjectCreated:Put", "faces-in", strings.Repeat("k", 1020)+".jpg", "", 1)
+	// A key of 1020+ bytes has no room for prefix, bucket and ".json":
+	// its result goes under its hash, not nowhere.
+	longKey := strings.Repeat("k", 1020) + ".jpg"
+	long := st.upload(t, "faces-in", longKey, img)
 	resp, err := h.Handle(ctxT(t), event(bad, noBucket, long, st.upload(t, "faces-in", "good.jpg", img)))
 	if err != nil {
 		t.Fatalf("Handle: %v", err)
 	}
-	for i, s := range resp.Results[:3] {
+	for i, s := range resp.Results[:2] {
 		if codeOf(s) != result.CodeInternal || s.Message == "" || s.Retryable {
 			t.Errorf("bad record %d: %+v, want a non-retryable error with a message", i, s)
 		}
 	}
-	if s := resp.Results[3]; s.Error != nil || s.Faces != 1 {
-		t.Errorf("good record: %+v", s)
+	for _, s := range resp.Results[2:] {
+		if s.Error != nil || s.Faces != 1 {
+			t.Errorf("good record: %+v", s)
+		}
 	}
-	if len(resp.Failed) != 3 {
-		t.Errorf("failed = %q, want the three bad keys", resp.Failed)
+	wantLong, _ := result.Key("encodings/", "faces-in", longKey)
+	if res, _ := st.result(t, "faces-in", wantLong); res.Source.Key != longKey || len(res.Faces) != 1 {
+		t.Errorf("the long key's result at %s: source %.40q…, %d faces", wantLong, res.Source.Key, len(res.Faces))
+	}
+	if len(resp.Failed) != 2 {
+		t.Errorf("failed = %q, want the two bad keys", resp.Failed)
 	}
 
 	if _, err := h.Handle(ctxT(t), event()); !errors.Is(err, handler.ErrNoRecords) {
@@ -500,7 +512,7 @@ func TestConcurrentRecords(t *testing.T) {
 		if s.Key != ev.Records[i].S3.Object.Key || s.Faces != 1 {
 			t.Errorf("result %d: %+v", i, s)
 		}
-		r, _ := st.result(t, "faces-in", "encodings/"+s.Key+".json")
+		r, _ := st.result(t, "faces-in", "encodings/faces-in/"+s.Key+".json")
 		if r.Source.Key != s.Key {
 			t.Errorf("result for %s holds source %s", s.Key, r.Source.Key)
 		}

@@ -73,23 +73,34 @@ func TestClassify(t *testing.T) {
 }
 
 func TestPreviousCovers(t *testing.T) {
+	const set = "s1"
+	done := func(code result.Code) previous {
+		return previous{found: true, etag: "e", code: code, settings: set}
+	}
 	tests := []struct {
-		p    previous
-		etag string
-		want bool
+		p        previous
+		etag     string
+		settings string
+		want     bool
 	}{
-		{previous{}, "e", false},
-		{previous{found: true, etag: "e"}, "e", true},
-		{previous{found: true, etag: "e"}, "f", false},
-		{previous{found: true, etag: "e"}, "", false},
-		{previous{found: true, etag: "e", code: result.CodeDecodeFailed}, "e", true},
-		{previous{found: true, etag: "e", code: result.CodeNotFound}, "e", true},
-		{previous{found: true, etag: "e", code: result.CodeTimeout}, "e", false},
-		{previous{found: true, etag: "e", code: result.CodeInternal}, "e", false},
+		{previous{}, "e", set, false},
+		{done(""), "e", set, true},
+		{done(""), "f", set, false},
+		{done(""), "", set, false},
+		{done(""), "e", "s2", false},                        // other settings: DETECTOR=cnn after hog
+		{previous{found: true, etag: "e"}, "e", set, false}, // no settings recorded (older result)
+		{done(result.CodeDecodeFailed), "e", set, true},
+		{done(result.CodeUnsupportedFormat), "e", set, true},
+		{done(result.CodeTooLarge), "e", set, true},
+		{done(result.CodeTooLarge), "e", "s2", false}, // MAX_OBJECT_BYTES raised
+		{done(result.CodeNotFound), "e", set, false},  // deleted, then uploaded again
+		{done(result.CodeAccessDenied), "e", set, false},
+		{done(result.CodeTimeout), "e", set, false},
+		{done(result.CodeInternal), "e", set, false},
 	}
 	for _, tt := range tests {
-		if got := tt.p.covers(tt.etag); got != tt.want {
-			t.Errorf("%+v.covers(%q) = %v, want %v", tt.p, tt.etag, got, tt.want)
+		if got := tt.p.covers(tt.etag, tt.settings); got != tt.want {
+			t.Errorf("%+v.covers(%q, %q) = %v, want %v", tt.p, tt.etag, tt.settings, got, tt.want)
 		}
 	}
 }

@@ -11,13 +11,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/facevec/facevec/result"
 )
 
-// maxKeyLen is S3's limit on key length in bytes.
-const maxKeyLen = 1024
+// maxRuns bounds how often one record is encoded again because its object
+// was replaced while it was being written (see job.run).
+const maxRuns = 3
 
 // record processes one event record. The error is non-nil only for a
 // failure that a retry of the invocation may fix; every other outcome,
@@ -59,14 +62,18 @@ func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec eve
 	}
 
 	sum.ResultBucket = outBucket
-	sum.ResultKey = h.cfg.OutputPrefix + key + ".json"
-	log = log.With("result_key", sum.ResultKey)
-	if len(sum.ResultKey) > maxKeyLen {
-		sum.setError(result.CodeInternal, fmt.Sprintf("result key would be %d bytes, more than S3's %d; shorten the key or OUTPUT_PREFIX", len(sum.ResultKey), maxKeyLen))
-		sum.ResultKey = ""
-		log.Error("record rejected", "error", sum.Message)
-		return sum, nil
+	resultKey, ok := result.Key(h.cfg.OutputPrefix, bucket, key)
+	if !ok {
+		// Config validation bounds OUTPUT_PREFIX so that this cannot
+		// happen; if it does, Lambda must retry and report, not drop.
+		err := fmt.Errorf("result key for s3://%s/%s would pass S3's %d bytes even hashed; shorten OUTPUT_PREFIX", bucket, key, result.MaxKeyBytes)
+		sum.setError(result.CodeInternal, err.Error())
+		sum.Retryable = true
+		log.Error("record failed; the invocation will be retried", "error", err)
+		return sum, err
 	}
+	sum.ResultKey = resultKey
+	log = log.With("result_key", sum.ResultKey)
 
 	src := result.Source{
 		Bucket:    bucket,
@@ -88,9 +95,48 @@ type job struct {
 	sum          Summary
 	src          result.Source
 	start        time.Time
+	prev         previous // the result object as last looked up
+	runs         int
 }
 
+// run does the record, and does it again when the object was replaced
+// while its result was being written: a result written after the newer
+// upload's own invocation had found the old result final would otherwise
+// stay, describing an object that is gone.
 func (j *job) run() (Summary, error) {
+	for {
+		j.runs++
+		sum, err := j.once()
+		if err != nil || sum.Skipped != "" || j.runs >= maxRuns {
+			return sum, err
+		}
+		current, err := j.currentETag()
+		if err != nil {
+			return j.retryable(err)
+		}
+		if current == "" || current == j.src.ETag {
+			return sum, nil
+		}
+		j.log.Warn("object replaced while its result was written; encoding the current object",
+			"written_etag", j.src.ETag, "current_etag", current)
+		j.src.ETag, j.src.VersionID, j.sum.Error, j.sum.Message = current, "", nil, ""
+	}
+}
+
+// currentETag is the source object's ETag now, "" when it is gone or may
+// not be read.
+func (j *job) currentETag() (string, error) {
+	head, err := j.h.s3.HeadObject(j.ctx, &s3.HeadObjectInput{Bucket: aws.String(j.src.Bucket), Key: aws.String(j.src.Key)})
+	if err != nil {
+		if _, retry := classify(err); retry {
+			return "", fmt.Errorf("head s3://%s/%s: %w", j.src.Bucket, j.src.Key, err)
+		}
+		return "", nil
+	}
+	return trimETag(aws.ToString(head.ETag)), nil
+}
+
+func (j *job) once() (Summary, error) {
 	h := j.h
 	// Idempotency: a redelivered event must not write a second time. The
 	// check runs under the Lambda context even when the work time is up:
@@ -106,7 +152,8 @@ func (j *job) run() (Summary, error) {
 		// will tell whether we may write at all.
 		j.log.Debug("no readable existing result; encoding", "error", err)
 	}
-	if prev.covers(j.src.ETag) {
+	j.prev = prev
+	if prev.covers(j.src.ETag, h.settings) {
 		return j.alreadyEncoded(prev)
 	}
 	if err := j.workCtx.Err(); err != nil {
@@ -125,7 +172,7 @@ func (j *job) run() (Summary, error) {
 	}
 	// The object may have been replaced since the event was sent by a
 	// version whose result is already there.
-	if prev.covers(j.src.ETag) {
+	if prev.covers(j.src.ETag, h.settings) {
 		return j.alreadyEncoded(prev)
 	}
 
@@ -212,11 +259,46 @@ func (j *job) failed(err error) *result.Result {
 	return res.Fail(err)
 }
 
+// maxWriteAttempts bounds the conditional writes of one result that lose a
+// race with another invocation's.
+const maxWriteAttempts = 5
+
 // write stores res and completes the summary. It runs under the Lambda
 // context, not the work context: the safety margin exists for it.
+//
+// The result must describe the object as it is now: when the object was
+// replaced since it was read, the newer upload's invocation writes the
+// result instead. The write is conditional on the result object lookup
+// saw, so an older invocation's write cannot land over a newer one's; a
+// lost race looks again.
 func (j *job) write(res *result.Result) (Summary, error) {
-	if err := store(j.ctx, j.h.s3, j.sum.ResultBucket, j.sum.ResultKey, res); err != nil {
-		return j.retryable(err)
+	for attempt := 1; ; attempt++ {
+		current, err := j.currentETag()
+		if err != nil {
+			return j.retryable(err)
+		}
+		if current != "" && current != j.src.ETag {
+			return j.h.skip(j.log, j.sum, SkipSuperseded, fmt.Sprintf(
+				"the object was replaced (ETag %s) after it was read (ETag %s); the newer upload's event writes its result", current, j.src.ETag))
+		}
+		err = store(j.ctx, j.h.s3, j.sum.ResultBucket, j.sum.ResultKey, res, j.h.settings, j.prev)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errConflict) || attempt >= maxWriteAttempts {
+			return j.retryable(err)
+		}
+		j.log.Info("result written by another invocation meanwhile; looking again", "attempt", attempt)
+		prev, lerr := lookup(j.ctx, j.h.s3, j.sum.ResultBucket, j.sum.ResultKey)
+		if lerr != nil {
+			if _, retry := classify(lerr); retry {
+				return j.retryable(lerr)
+			}
+		}
+		j.prev = prev
+		if prev.covers(j.src.ETag, j.h.settings) {
+			return j.alreadyEncoded(prev)
+		}
 	}
 	j.sum.Faces = len(res.Faces)
 	attrs := []any{"etag", j.src.ETag, "size", j.src.Size, "faces", len(res.Faces),

@@ -14,6 +14,9 @@ const (
 	// SkipFolderMarker: a zero-byte key ending in '/', which the S3 console
 	// creates for "folders".
 	SkipFolderMarker = "folder_marker"
+	// SkipSuperseded: the object was replaced by a newer upload before the
+	// result could be written; that upload's own event writes its result.
+	SkipSuperseded = "superseded"
 )
 
 // Response is what an invocation returns:

@@ -54,3 +54,22 @@ func isNotFound(err error) bool {
 	code, _ := classify(err)
 	return code == result.CodeNotFound
 }
+
+// isConflict reports whether a conditional PutObject lost: 412
+// PreconditionFailed (If-Match or If-None-Match did not hold) or 409
+// ConditionalRequestConflict (another conditional write was in flight).
+func isConflict(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "PreconditionFailed", "ConditionalRequestConflict":
+			return true
+		}
+	}
+	var resp *smithyhttp.ResponseError
+	if errors.As(err, &resp) {
+		s := resp.HTTPStatusCode()
+		return s == http.StatusPreconditionFailed || s == http.StatusConflict
+	}
+	return false
+}

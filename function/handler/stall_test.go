@@ -48,7 +48,7 @@ func TestEncodeOutlastsDeadline(t *testing.T) {
 	if took := time.Since(start); took > 2500*time.Millisecond {
 		t.Fatalf("Handle took %v, past the deadline", took)
 	}
-	res, _ := st.result(t, "faces-in", "encodings/stuck.jpg.json")
+	res, _ := st.result(t, "faces-in", "encodings/faces-in/stuck.jpg.json")
 	if res.Error == nil || res.Error.Code != result.CodeTimeout || codeOf(resp.Results[0]) != result.CodeTimeout {
 		t.Fatalf("result error %+v, summary %+v; want timeout", res.Error, resp.Results[0])
 	}

@@ -74,7 +74,7 @@ func runDemo(ctx context.Context, args []string, stdio IO) (int, error) {
 			fmt.Fprintf(stdio.Stdout, "%s  not an image suffix: the bucket notification does not send it to the function\n", u.key)
 			continue
 		}
-		resKey := out.OutputPrefix + u.key + ".json"
+		resKey, _ := result.Key(out.OutputPrefix, out.InputBucket, u.key)
 		r, seen, err := waitResult(ctx, s3c, out.OutputBucket, resKey)
 		if err != nil {
 			fmt.Fprintf(stdio.Stdout, "%s: no result: %v\n", u.key, err)

@@ -56,6 +56,11 @@ func (c *capture) list() []written {
 type backend struct {
 	*s3mem.Backend
 	onBucketDeleted func(bucket string)
+	// condMu makes a conditional write's check and write one step, as S3
+	// does: two If-Match writers of one ETag cannot both win. gofakes3
+	// checks If-Match/If-None-Match before calling PutObject, which leaves
+	// the object free to change in between.
+	condMu sync.Mutex
 }
 
 var (
@@ -67,6 +72,24 @@ var (
 // PutObject stores the object and records its size and MD5 (the ETag s3mem
 // stores) from the bytes that really went in.
 func (b *backend) PutObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (gofakes3.PutObjectResult, error) {
+	if gofakes3.HasWriteConditions(ctx) {
+		b.condMu.Lock()
+		defer b.condMu.Unlock()
+		exists, etag := false, ""
+		obj, err := b.Backend.HeadObject(ctx, bucket, key)
+		switch {
+		case err == nil:
+			exists, etag = true, hex.EncodeToString(obj.Hash)
+			if obj.Contents != nil {
+				_ = obj.Contents.Close()
+			}
+		case !gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchKey):
+			return gofakes3.PutObjectResult{}, err
+		}
+		if err := gofakes3.CheckWriteConditions(ctx, exists, etag); err != nil {
+			return gofakes3.PutObjectResult{}, err
+		}
+	}
 	cr := &countingReader{r: input, h: md5.New()}
 	res, err := b.Backend.PutObject(ctx, bucket, key, meta, cr, size)
 	if err != nil {

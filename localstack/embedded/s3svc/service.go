@@ -97,6 +97,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &capture{}
 	sw := &statusWriter{ResponseWriter: w}
 	s.fake.ServeHTTP(sw, r.WithContext(withCapture(r.Context(), c)))
+	if sw.code() >= 300 {
+		// A write refused before its body was read (a failed If-None-Match,
+		// a missing bucket): read (a bounded part of) the rest, so the
+		// client, still sending, gets the answer instead of a reset.
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxFaultDrain))
+	}
 
 	writes := c.list()
 	if len(writes) == 0 || sw.code() >= 300 {
