@@ -28,6 +28,9 @@ func (s *Stack) startEmbedded(ctx context.Context, c *config) error {
 	if c.maxConcurrency > 0 {
 		opts = append(opts, embedded.WithMaxConcurrency(c.maxConcurrency))
 	}
+	if len(c.origins) > 0 {
+		opts = append(opts, embedded.WithAllowedOrigins(c.origins...))
+	}
 	srv, err := embedded.Start(ctx, opts...)
 	if err != nil {
 		return fmt.Errorf("embedded server on %s: %w", addr, err)

@@ -37,6 +37,7 @@ type config struct {
 	addr           string
 	workDir        string
 	maxConcurrency int
+	origins        []string
 
 	// Test seams.
 	getenv func(string) string
@@ -80,6 +81,12 @@ func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 // WithWorkDir sets the embedded backend's working directory (unpacked
 // function code, scratch files). Default: a temporary directory.
 func WithWorkDir(dir string) Option { return func(c *config) { c.workDir = dir } }
+
+// WithAllowedOrigins lets browser pages of these origins call the embedded
+// backend (local pages always may; see embedded.WithAllowedOrigins).
+func WithAllowedOrigins(origins ...string) Option {
+	return func(c *config) { c.origins = append(c.origins, origins...) }
+}
 
 // WithMaxConcurrency caps concurrent Lambda invocations on the embedded
 // backend (default: the embedded package's own default).

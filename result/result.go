@@ -34,9 +34,11 @@ type ImageInfo struct {
 	Format          string `json:"format"`
 	EXIFOrientation int    `json:"exif_orientation"`
 	// DecoderWarnings are what the decoder said about data it decoded
-	// around (libjpeg's "Corrupt JPEG data: ..."). Not part of the schema:
-	// the Lambda logs them with the request, the CLI prints them to stderr.
-	DecoderWarnings []string `json:"-"`
+	// around (libjpeg's "Corrupt JPEG data: ..."), so that a damaged JPEG
+	// with no faces does not read like a clean photo with none. Absent when
+	// there were none. The Lambda also logs them with the request, the CLI
+	// prints them to stderr.
+	DecoderWarnings []string `json:"decoder_warnings,omitempty"`
 }
 
 // Model records the settings and the recognizer that produced the descriptors.

@@ -179,7 +179,7 @@ func (j *job) once() (Summary, error) {
 	res, ok, err := j.encode(obj.data)
 	obj.data = nil
 	if !ok {
-		return j.timedOut("while encoding it", j.workCtx.Err())
+		return j.timedOut("before its encoding finished", j.workCtx.Err())
 	}
 	if res == nil {
 		res = result.New(result.Source{})
@@ -245,11 +245,21 @@ func (j *job) readFailed(err error) (Summary, error) {
 	return j.write(j.failed(result.Errorf(code, "%s", msg)))
 }
 
-// timedOut writes a timeout result for a record the work deadline caught.
+// timedOut writes a timeout result for a record the work deadline caught,
+// and makes the invocation fail, so that Lambda retries it (the records
+// already done are skipped then) and, once its retries are used up, sends
+// the event to the failure destination: a timed-out upload is never just a
+// log line. The result says the same to anyone reading the output bucket.
 func (j *job) timedOut(when string, cause error) (Summary, error) {
-	return j.write(j.failed(result.Errorf(result.CodeTimeout,
+	err := result.Errorf(result.CodeTimeout,
 		"s3://%s/%s: ran out of time %s (%v); the deadline keeps a safety margin for writing this result",
-		j.src.Bucket, j.src.Key, when, cause)))
+		j.src.Bucket, j.src.Key, when, cause)
+	sum, werr := j.write(j.failed(err))
+	if werr != nil || sum.Skipped != "" {
+		return sum, werr
+	}
+	sum.Retryable = true
+	return sum, err
 }
 
 // failed is an error result for the record's source.

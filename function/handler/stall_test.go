@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -42,8 +43,8 @@ func TestEncodeOutlastsDeadline(t *testing.T) {
 	ctx, cancel := context.WithDeadline(ctxT(t), start.Add(2500*time.Millisecond))
 	defer cancel()
 	resp, err := h.Handle(ctx, event(rec))
-	if err != nil {
-		t.Fatalf("Handle: %v", err)
+	if !errors.Is(err, handler.ErrRetryable) {
+		t.Fatalf("Handle: %v, want ErrRetryable (so Lambda retries, then reports the event)", err)
 	}
 	if took := time.Since(start); took > 2500*time.Millisecond {
 		t.Fatalf("Handle took %v, past the deadline", took)

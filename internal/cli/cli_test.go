@@ -58,6 +58,11 @@ func TestUsageErrors(t *testing.T) {
 		{"encode", "--no-such-flag", "x.jpg"},
 		{"recognize", "only-one-arg"},
 		{"annotate", "x.jpg"},
+		{"stack", "--concurrency", "-1"},
+		{"recognize", "--tolerance", "NaN", ".", "x.jpg"},
+		{"recognize", "--tolerance", "+Inf", ".", "x.jpg"},
+		{"stack", "--concurrency", "0"},
+		{"demo", "--concurrency", "-1"},
 	} {
 		code, _, stderr := run(t, args...)
 		if code != ExitUsage {
@@ -170,6 +175,19 @@ func TestEncodeDirectoryWalkAndExit0(t *testing.T) {
 	}
 	if result.Distance(rs[0].Faces[0].Descriptor, rs[1].Faces[0].Descriptor) != 0 {
 		t.Error("same bytes, different descriptors")
+	}
+}
+
+// TestRecognizeEmptyKnownDir: with no known face every face is unknown;
+// the user is told why instead of getting silent unknown_person lines.
+func TestRecognizeEmptyKnownDir(t *testing.T) {
+	models := modelsFlag(t)
+	code, stdout, stderr := run(t, "recognize", "--models", models, t.TempDir(), fixture(t, "people/hopper-crop.jpg"))
+	if code != ExitOK || !strings.HasSuffix(stdout, ",unknown_person\n") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "WARNING: no known face in") {
+		t.Errorf("stderr %q does not warn about the empty KNOWN_DIR", stderr)
 	}
 }
 

@@ -35,6 +35,9 @@ func runDemo(ctx context.Context, args []string, stdio IO) (int, error) {
 	if len(rest) > 0 {
 		return 0, usageErr(stdio, fs, "unexpected arguments %q", rest)
 	}
+	if err := f.check(stdio, fs); err != nil {
+		return 0, err
+	}
 	uploads, err := demoUploads(*images)
 	if err != nil {
 		return 0, err

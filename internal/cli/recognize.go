@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -36,8 +37,8 @@ func runRecognize(ctx context.Context, args []string, stdio IO) (int, error) {
 	if msg := f.validate(); msg != "" {
 		return 0, usageErr(stdio, fs, "%s", msg)
 	}
-	if *tolerance < 0 {
-		return 0, usageErr(stdio, fs, "--tolerance must be 0 or positive")
+	if math.IsNaN(*tolerance) || math.IsInf(*tolerance, 0) || *tolerance < 0 {
+		return 0, usageErr(stdio, fs, "--tolerance %v: want a number, 0 or more", *tolerance)
 	}
 	if st, err := os.Stat(pos[0]); err != nil || !st.IsDir() {
 		return 0, usageErr(stdio, fs, "KNOWN_DIR %q is not a directory", pos[0])
@@ -63,6 +64,10 @@ func runRecognize(ctx context.Context, args []string, stdio IO) (int, error) {
 			name := strings.TrimSuffix(filepath.Base(r.Source.File), filepath.Ext(r.Source.File))
 			known = append(known, result.Known{Name: name, Descriptor: r.Faces[0].Descriptor})
 		}
+	}
+
+	if len(known) == 0 {
+		fmt.Fprintf(stdio.Stderr, "WARNING: no known face in %s: every face will be unknown_person.\n", pos[0])
 	}
 
 	out := bufio.NewWriter(stdio.Stdout)

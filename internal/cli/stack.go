@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/facevec/facevec/localstack"
@@ -16,6 +17,7 @@ import (
 // stackFlags are the deployment settings shared by stack and demo.
 type stackFlags struct {
 	addr, input, output, prefix, zip, function string
+	origins                                    string
 	concurrency                                int
 	verbose                                    bool
 }
@@ -27,8 +29,31 @@ func (f *stackFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&f.prefix, "output-prefix", provision.DefaultOutputPrefix, "prefix of result keys")
 	fs.StringVar(&f.zip, "zip", filepath.Join("dist", "function.zip"), "function package (make package)")
 	fs.StringVar(&f.function, "function", "facevec", "function name")
-	fs.IntVar(&f.concurrency, "concurrency", 2, "concurrent function environments")
+	fs.IntVar(&f.concurrency, "concurrency", 2, "concurrent function environments (1 or more)")
+	fs.StringVar(&f.origins, "allow-origin", os.Getenv(envAllowOrigins),
+		"comma-separated web origins (https://app.example) that may call the stack from a browser; local pages always may (env "+envAllowOrigins+")")
 	fs.BoolVar(&f.verbose, "v", false, "log the stack's requests and the function's output")
+}
+
+// envAllowOrigins is LocalStack's name for the same setting.
+const envAllowOrigins = "EXTRA_CORS_ALLOWED_ORIGINS"
+
+// check refuses settings the stack cannot honour, before anything starts.
+func (f *stackFlags) check(stdio IO, fs *flag.FlagSet) error {
+	if f.concurrency < 1 {
+		return usageErr(stdio, fs, "--concurrency %d: want 1 or more", f.concurrency)
+	}
+	return nil
+}
+
+func (f *stackFlags) originList() []string {
+	var out []string
+	for o := range strings.SplitSeq(f.origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func (f *stackFlags) spec() provision.Spec {
@@ -53,7 +78,8 @@ func (f *stackFlags) up(ctx context.Context, stdio IO) (*localstack.Stack, *prov
 	}
 	logger := slog.New(slog.NewJSONHandler(stdio.Stderr, &slog.HandlerOptions{Level: level}))
 	st, err := localstack.Start(ctx, localstack.WithBackend(localstack.BackendEmbedded),
-		localstack.WithAddr(f.addr), localstack.WithLogger(logger), localstack.WithMaxConcurrency(f.concurrency))
+		localstack.WithAddr(f.addr), localstack.WithLogger(logger), localstack.WithMaxConcurrency(f.concurrency),
+		localstack.WithAllowedOrigins(f.originList()...))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -76,6 +102,9 @@ func runStack(ctx context.Context, args []string, stdio IO) (int, error) {
 	if len(rest) > 0 {
 		return 0, usageErr(stdio, fs, "unexpected arguments %q", rest)
 	}
+	if err := f.check(stdio, fs); err != nil {
+		return 0, err
+	}
 	st, out, err := f.up(ctx, stdio)
 	if err != nil {
 		return 0, err
@@ -85,8 +114,8 @@ func runStack(ctx context.Context, args []string, stdio IO) (int, error) {
 		st.Endpoint(), st.Region(), out.InputBucket, out.OutputBucket, out.OutputPrefix, out.FunctionARN)
 	fmt.Fprintf(stdio.Stdout, "\ntry:\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=%s\n"+
 		"  aws --endpoint-url %s s3 cp photo.jpg s3://%s/\n"+
-		"  aws --endpoint-url %s s3 cp s3://%s/%sphoto.jpg.json -\n\nready; Ctrl-C stops\n",
-		st.Region(), st.Endpoint(), out.InputBucket, st.Endpoint(), out.OutputBucket, out.OutputPrefix)
+		"  aws --endpoint-url %s s3 cp s3://%s/%s%s/photo.jpg.json -\n\nready; Ctrl-C stops\n",
+		st.Region(), st.Endpoint(), out.InputBucket, st.Endpoint(), out.OutputBucket, out.OutputPrefix, out.InputBucket)
 	if fl, ok := stdio.Stdout.(interface{ Sync() error }); ok {
 		fl.Sync()
 	}

@@ -20,6 +20,7 @@ type config struct {
 	maxConcurrency int
 	workDir        string
 	faults         *s3svc.Faults
+	origins        []string
 }
 
 // WithAddr sets the listen address (default 127.0.0.1:0). A non-loopback
@@ -43,3 +44,11 @@ func WithWorkDir(dir string) Option { return func(c *config) { c.workDir = dir }
 
 // WithFaults injects S3 faults (see s3svc.Faults) for reliability tests.
 func WithFaults(f *s3svc.Faults) Option { return func(c *config) { c.faults = f } }
+
+// WithAllowedOrigins lets web pages of these origins ("https://app.example",
+// scheme and host, and port if not the default) call the stack from a
+// browser, and accepts their host in the Host header. Local origins
+// (localhost, 127.0.0.1, [::1]) are always allowed; any other is refused.
+func WithAllowedOrigins(origins ...string) Option {
+	return func(c *config) { c.origins = append(c.origins, origins...) }
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,7 +108,11 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 	srv.s3, srv.lambda = s3, lam
 
 	srv.http = &http.Server{
-		Handler:           &router{s3: s3, lambda: lam, region: cfg.region, log: log},
+		Handler: &originGuard{
+			next:    &router{s3: s3, lambda: lam, region: cfg.region, log: log},
+			origins: cfg.origins,
+			hosts:   listenHosts(ln.Addr()),
+		},
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -192,4 +197,14 @@ func (s *Server) close() error {
 	<-s.served
 	s.log.Info("embedded AWS stack stopped", "endpoint", s.endpoint)
 	return errors.Join(errs...)
+}
+
+// listenHosts is the host of the listen address, allowed in Host headers
+// when the stack listens on a non-loopback address on purpose.
+func listenHosts(a net.Addr) []string {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return nil
+	}
+	return []string{strings.Trim(strings.ToLower(host), "[]")}
 }
