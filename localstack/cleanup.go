@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
-	"strings"
-	"syscall"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/facevec/facevec/localstack/internal/owner"
 )
 
 // Labels the harness puts on every container it starts: the LocalStack
@@ -30,50 +29,7 @@ const EnvRyukDisabled = "TESTCONTAINERS_RYUK_DISABLED"
 
 // harnessLabels are the labels for containers this process starts.
 func harnessLabels() map[string]string {
-	return map[string]string{LabelHarness: "localstack", LabelOwner: selfOwner()}
-}
-
-func selfOwner() string {
-	host, _ := os.Hostname()
-	pid := os.Getpid()
-	return host + "/" + strconv.Itoa(pid) + "/" + processStart(pid)
-}
-
-// processStart is a process's start time in clock ticks since boot (field 22
-// of /proc/PID/stat), so that a reused pid is not taken for the owner; ""
-// where /proc cannot tell.
-func processStart(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	// The command name (field 2) is in parentheses and may hold spaces.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return ""
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 {
-		return ""
-	}
-	return f[19]
-}
-
-// ownerGone reports whether the owner label names a process of this host
-// that no longer runs. A container of another host, or with a label it
-// cannot read, is never taken for an orphan: its owner may be alive.
-func ownerGone(owner string) bool {
-	host, rest, ok := strings.Cut(owner, "/")
-	pidText, start, ok2 := strings.Cut(rest, "/")
-	pid, err := strconv.Atoi(pidText)
-	if me, _ := os.Hostname(); !ok || !ok2 || err != nil || pid <= 0 || host != me {
-		return false
-	}
-	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-		return true
-	}
-	now := processStart(pid)
-	return start != "" && now != "" && now != start
+	return map[string]string{LabelHarness: "localstack", LabelOwner: owner.Self()}
 }
 
 // removeContainers force-removes the harness's containers that match: with
@@ -86,12 +42,12 @@ func removeContainers(ctx context.Context, c *client.Client, own bool) ([]string
 	if err != nil {
 		return nil, fmt.Errorf("list harness containers: %w", err)
 	}
-	self := selfOwner()
+	self := owner.Self()
 	var removed []string
 	var errs []error
 	for _, ctr := range list.Items {
-		owner := ctr.Labels[LabelOwner]
-		if own && owner != self || !own && (owner == self || !ownerGone(owner)) {
+		by := ctr.Labels[LabelOwner]
+		if own && by != self || !own && (by == self || !owner.Gone(by)) {
 			continue
 		}
 		if _, err := c.ContainerRemove(ctx, ctr.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {

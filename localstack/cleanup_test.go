@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,39 +17,6 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 )
-
-func TestOwnerGone(t *testing.T) {
-	host, _ := os.Hostname()
-	// A process that has exited: its pid names nobody (or, rarely, a new
-	// process with another start time).
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	dead := cmd.Process.Pid
-	self := os.Getpid()
-	tests := []struct {
-		owner string
-		want  bool
-	}{
-		{selfOwner(), false},
-		{host + "/" + strconv.Itoa(dead) + "/1", true},
-		{host + "/" + strconv.Itoa(self) + "/" + processStart(self), false},
-		{host + "/" + strconv.Itoa(self) + "/1", true}, // same pid, another start: reused
-		{"another-host/" + strconv.Itoa(dead) + "/1", false},
-		{"", false},
-		{host + "/notapid/1", false},
-		{host + "/-4/1", false},
-	}
-	for _, tt := range tests {
-		if got := ownerGone(tt.owner); got != tt.want {
-			t.Errorf("ownerGone(%q) = %v, want %v", tt.owner, got, tt.want)
-		}
-	}
-	if processStart(self) == "" {
-		t.Error("processStart of this process is empty")
-	}
-}
 
 // envChildContainer makes the test binary, run as a child, start one
 // container with the harness's labels and then wait to be killed.

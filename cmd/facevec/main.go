@@ -14,6 +14,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal stops the work (images not started are reported as
+	// interrupted); a second one ends the process at once, as usual, even
+	// inside a dlib call that cannot be interrupted.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := cli.Main(ctx, os.Args[1:], cli.IO{
 		Stdin:            os.Stdin,
 		Stdout:           os.Stdout,

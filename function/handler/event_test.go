@@ -74,3 +74,25 @@ func TestStoredResultKeepsDecoderWarnings(t *testing.T) {
 		t.Errorf("stored decoder_warnings %q, want libjpeg's %q", res.Image.DecoderWarnings, fixtures.SloppyJPEGWarning)
 	}
 }
+
+// TestTwoInputBucketsOneOutput: the same key in two input buckets wired to
+// one output bucket gives two results, neither overwriting the other; an
+// event naming a bucket that does not exist leaves a good result alone.
+func TestTwoInputBucketsOneOutput(t *testing.T) {
+	st := newStack(t, "in-a", "in-b", "faces-out")
+	cfg := handler.DefaultConfig()
+	cfg.OutputBucket = "faces-out"
+	h, _ := newHandler(t, st, cfg)
+	a := st.upload(t, "in-a", "same.jpg", testImage(t, "one"))
+	b := st.upload(t, "in-b", "same.jpg", testImage(t, "group"))
+	ghost := eventFor("ObjectCreated:Put", "no-such-bucket", "same.jpg", a.S3.Object.ETag, 1)
+	if _, err := h.Handle(ctxT(t), event(a, b, ghost)); err != nil {
+		t.Fatal(err)
+	}
+	for bucket, faces := range map[string]int{"in-a": 1, "in-b": 4} {
+		res, _ := st.result(t, "faces-out", "encodings/"+bucket+"/same.jpg.json")
+		if res.Source.Bucket != bucket || len(res.Faces) != faces || res.Error != nil {
+			t.Errorf("result of %s: source %s, %d faces, error %+v; want %d faces", bucket, res.Source.Bucket, len(res.Faces), res.Error, faces)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func runAnnotate(ctx context.Context, args []string, stdio IO) (int, error) {
 		return 0, err
 	}
 	f.workers = 1
-	enc, err := f.open()
+	enc, err := f.open(1, stdio.Stderr)
 	if err != nil {
 		return 0, err
 	}

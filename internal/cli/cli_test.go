@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/result"
@@ -260,5 +262,72 @@ func TestAnnotateWritesPNG(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "1 face") {
 		t.Errorf("stderr %q", stderr)
+	}
+}
+
+// TestEncodeDoesNotHangOnSpecialFiles: a FIFO in a directory (opening it
+// blocks until a writer comes) and /dev/zero (never ends) each get an error
+// line at once instead of a hang or gigabytes of memory; a worker count
+// far past the CPUs is capped instead of loading a network copy per worker.
+func TestEncodeDoesNotHangOnSpecialFiles(t *testing.T) {
+	models := modelsFlag(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "stuck.jpg")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var code int
+	var stdout, stderr string
+	go func() {
+		defer close(done)
+		code, stdout, stderr = run(t, "encode", "--models", models, "--workers", "100000", dir, "/dev/zero", fixture(t, "people/hopper-crop.jpg"))
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		// Unblock the open so the goroutine can end, then fail.
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("encode hung on a FIFO or /dev/zero")
+	}
+	rs := decodeLines(t, stdout)
+	if code != ExitError || len(rs) != 3 {
+		t.Fatalf("exit %d, %d results, want 1 and 3:\n%s\n%s", code, len(rs), stdout, stderr)
+	}
+	for i, want := range []string{"a named pipe", "a character device"} {
+		if rs[i].Error == nil || !strings.Contains(rs[i].Error.Message, "not a regular file ("+want+")") {
+			t.Errorf("result %d: %+v, want an error saying it is %s", i, rs[i].Error, want)
+		}
+	}
+	if rs[2].Error != nil || len(rs[2].Faces) != 1 {
+		t.Errorf("the photo: %+v", rs[2])
+	}
+	if !strings.Contains(stderr, "--workers 100000 capped at") {
+		t.Errorf("stderr does not say the workers were capped: %q", stderr)
+	}
+}
+
+// TestEncodeStopsWhenInterrupted: a cancelled run (SIGINT, SIGTERM) starts
+// no more images and reports the rest as interrupted, one line each.
+func TestEncodeStopsWhenInterrupted(t *testing.T) {
+	models := modelsFlag(t)
+	var files []string
+	for range 6 {
+		files = append(files, fixture(t, "people/hopper-crop.jpg"))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := Main(ctx, append([]string{"encode", "--models", models, "--workers", "1"}, files...), IO{Stdout: &stdout, Stderr: &stderr})
+	rs := decodeLines(t, stdout.String())
+	if code != ExitError || len(rs) != len(files) {
+		t.Fatalf("exit %d, %d results, want 1 and %d", code, len(rs), len(files))
+	}
+	for _, r := range rs {
+		if r.Error == nil || r.Error.Code != result.CodeTimeout || !strings.Contains(r.Error.Message, "interrupted") {
+			t.Errorf("%s: %+v, want an interrupted error", r.Source.File, r.Error)
+		}
 	}
 }

@@ -28,7 +28,7 @@ func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
 		return 0, usageErr(stdio, fs, "%s", msg)
 	}
 	files := expandPaths(paths)
-	enc, err := f.open()
+	enc, err := f.open(len(files), stdio.Stderr)
 	if err != nil {
 		return 0, err
 	}
@@ -70,7 +70,7 @@ func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
 
 // encodeAll encodes files with up to workers in flight and yields the
 // results in input order.
-func encodeAll(ctx context.Context, enc *face.Encoder, files []string, p face.Params, workers int, maxBytes int64) <-chan *result.Result {
+func encodeAll(ctx context.Context, enc *face.Encoder, files []string, params face.Params, workers int, maxBytes int64) <-chan *result.Result {
 	slots := make([]chan *result.Result, len(files))
 	for i := range slots {
 		slots[i] = make(chan *result.Result, 1)
@@ -79,11 +79,27 @@ func encodeAll(ctx context.Context, enc *face.Encoder, files []string, p face.Pa
 	go func() {
 		var wg sync.WaitGroup
 		for i, path := range files {
-			sem <- struct{}{}
+			if ctx.Err() == nil {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+				}
+			}
+			if ctx.Err() != nil {
+				// Interrupted: the files not started get a result saying so,
+				// and the run ends as soon as those in flight are done.
+				for j := i; j < len(files); j++ {
+					r := result.New(result.Source{File: files[j]})
+					r.Model = params.Model()
+					slots[j] <- r.Fail(result.Errorf(result.CodeTimeout, "%s: not encoded: interrupted (%v)", files[j], context.Cause(ctx)))
+				}
+				wg.Wait()
+				return
+			}
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				slots[i] <- encodeFile(ctx, enc, path, p, maxBytes)
+				slots[i] <- encodeFile(ctx, enc, path, params, maxBytes)
 			}()
 		}
 		wg.Wait()

@@ -58,18 +58,23 @@ func expandPaths(paths []string) []string {
 // readImage reads a file, refusing more than maxBytes without reading it
 // all. Errors carry schema codes.
 func readImage(path string, maxBytes int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fileErr(path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
+	// Stat before open: opening a FIFO blocks until a writer comes, and a
+	// device (/dev/zero) never ends.
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fileErr(path, err)
 	}
 	if st.IsDir() {
 		return nil, result.Errorf(result.CodeUnsupportedFormat, "%s is a directory", path)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, result.Errorf(result.CodeUnsupportedFormat, "%s is not a regular file (%s); skipped", path, fileKind(st.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileErr(path, err)
+	}
+	defer f.Close()
 	if maxBytes > 0 && st.Size() > maxBytes {
 		return nil, result.Errorf(result.CodeTooLarge, "%s is %d bytes, over the limit of %d bytes", path, st.Size(), maxBytes)
 	}
@@ -85,6 +90,20 @@ func readImage(path string, maxBytes int64) ([]byte, error) {
 		return nil, result.Errorf(result.CodeTooLarge, "%s is over the limit of %d bytes", path, maxBytes)
 	}
 	return data, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
 
 func fileErr(path string, err error) error {

@@ -43,7 +43,7 @@ func runRecognize(ctx context.Context, args []string, stdio IO) (int, error) {
 	if st, err := os.Stat(pos[0]); err != nil || !st.IsDir() {
 		return 0, usageErr(stdio, fs, "KNOWN_DIR %q is not a directory", pos[0])
 	}
-	enc, err := f.open()
+	enc, err := f.open(runtime.NumCPU(), stdio.Stderr)
 	if err != nil {
 		return 0, err
 	}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"flag"
+	"fmt"
+	"io"
 	"runtime"
 
 	"github.com/facevec/facevec/function/face"
@@ -25,7 +27,7 @@ func (f *imageFlags) register(fs *flag.FlagSet, all bool) {
 	fs.IntVar(&f.upsample, "upsample", 1, "times to upsample the image before detection (finds smaller faces)")
 	fs.StringVar(&f.models, "models", "", "model directory (default $FACEVEC_MODELS, $LAMBDA_TASK_ROOT/models, ./models)")
 	fs.Int64Var(&f.maxPixels, "max-pixels", 50_000_000, "refuse images with more pixels than this (0 = no limit)")
-	fs.Int64Var(&f.maxBytes, "max-bytes", 0, "refuse files larger than this many bytes (0 = no limit)")
+	fs.Int64Var(&f.maxBytes, "max-bytes", defaultMaxBytes, "refuse files larger than this many bytes (0 = no limit)")
 	if all {
 		fs.IntVar(&f.jitter, "jitter", 0, "average descriptors over N jittered copies (face_recognition's num_jitters)")
 		fs.IntVar(&f.maxSide, "max-side", 0, "detect on a copy whose longer side is at most PX (0 = never downscale)")
@@ -61,10 +63,21 @@ func (f *imageFlags) validate() string {
 	return ""
 }
 
-func (f *imageFlags) open() (*face.Encoder, error) {
-	w := f.workers
-	if w < 1 {
-		w = runtime.NumCPU()
+// defaultMaxBytes bounds a file read (a photo is a few MB; the Lambda's
+// own default is 25 MiB), so a path to something endless cannot fill memory.
+const defaultMaxBytes = 256 << 20
+
+// open loads the encoder with as many workers as can help: one per image
+// at most, and no more than the CPUs (each worker holds its own copy of the
+// networks, ~100 MB, and dlib keeps one core busy).
+func (f *imageFlags) open(inputs int, stderr io.Writer) (*face.Encoder, error) {
+	w := max(f.workers, 1)
+	if limit := max(min(inputs, runtime.NumCPU()), 1); w > limit {
+		if f.workers > runtime.NumCPU() {
+			fmt.Fprintf(stderr, "facevec: --workers %d capped at %d (CPUs and inputs)\n", f.workers, limit)
+		}
+		w = limit
 	}
+	f.workers = w
 	return face.New(face.ModelsDir(f.models), face.WithWorkers(w))
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -111,5 +114,41 @@ func TestOwnWorkDirRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("temporary work dir %s survives Close: %v", dir, err)
+	}
+}
+
+// TestStaleWorkDirRemoved: a stack killed with SIGKILL leaves its temporary
+// work directory (unpacked packages); the next stack removes it, and leaves
+// those of live stacks alone.
+func TestStaleWorkDirRemoved(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	stale, err := os.MkdirTemp("", workDirPattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(stale)
+	os.WriteFile(filepath.Join(stale, ownerFile), []byte(host+"/"+strconv.Itoa(dead.Process.Pid)+"/1"), 0o644)
+	os.WriteFile(filepath.Join(stale, "bootstrap"), make([]byte, 1<<20), 0o755)
+
+	svc, err := New(Options{NoSandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dead stack's work directory %s is still there: %v", stale, err)
+	}
+	// A second stack keeps the first's (its owner, this process, runs).
+	svc2, err := New(Options{NoSandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc2.Close()
+	if _, err := os.Stat(svc.workDir); err != nil {
+		t.Errorf("a live stack's work directory was removed: %v", err)
 	}
 }
