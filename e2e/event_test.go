@@ -56,7 +56,7 @@ func s3Event(region string, objs ...eventObject) []byte {
 }
 
 // invokeResponse is the function's answer to an invocation
-// (CONTRACT.md: {"results": [...], "failed": [...]}).
+// (docs/CONTRACT.md: {"results": [...], "failed": [...]}).
 type invokeResponse struct {
 	Results []invokeSummary `json:"results"`
 	Failed  []string        `json:"failed"`

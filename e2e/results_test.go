@@ -12,7 +12,7 @@ import (
 	"github.com/facevec/facevec/result"
 )
 
-// The model block every result must carry (CONTRACT.md: Models, and the
+// The model block every result must carry (docs/CONTRACT.md: Models, and the
 // function's defaults, which the suite sets explicitly).
 var wantModel = result.Model{
 	Detector:         "hog",

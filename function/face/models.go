@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 )
 
-// Model file names (dlib's official files) and their SHA-256 (CONTRACT.md).
+// Model file names (dlib's official files) and their SHA-256 (docs/CONTRACT.md "Models").
 const (
 	RecognizerFile = "dlib_face_recognition_resnet_model_v1.dat"
 	ShapeFile      = "shape_predictor_5_face_landmarks.dat"
@@ -28,7 +28,7 @@ const (
 // ErrModel is wrapped by every model lookup, checksum and load failure.
 var ErrModel = errors.New("model files")
 
-// ModelsDir resolves the models directory the way CONTRACT.md says: the
+// ModelsDir resolves the models directory the way docs/CONTRACT.md says: the
 // flag value, else $FACEVEC_MODELS, else $LAMBDA_TASK_ROOT/models, else ./models.
 func ModelsDir(flag string) string {
 	switch {

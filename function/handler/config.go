@@ -14,7 +14,7 @@ import (
 	"github.com/facevec/facevec/function/face/imagefmt"
 )
 
-// Defaults of the environment variables (CONTRACT.md "Lambda function").
+// Defaults of the environment variables (docs/CONTRACT.md "Lambda function").
 const (
 	DefaultOutputPrefix   = "encodings/"
 	DefaultDetector       = face.DetectorHOG

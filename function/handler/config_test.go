@@ -92,7 +92,7 @@ func TestConfigParams(t *testing.T) {
 	p := c.Params()
 	if p.Detector != "hog" || p.Upsample != 1 || p.Jitter != 0 || p.MaxSide != 2000 ||
 		p.Limits.MaxBytes != 25<<20 || p.Limits.MaxPixels != 50_000_000 {
-		t.Errorf("default params = %+v, want CONTRACT.md's defaults", p)
+		t.Errorf("default params = %+v, want docs/CONTRACT.md's defaults", p)
 	}
 }
 

@@ -7,7 +7,7 @@
 // S3 API on loopback; function/main.go only wires config, encoder, S3 client
 // and Handler together and calls lambda.Start.
 //
-// Behaviour worth knowing (CONTRACT.md "Lambda function" is the spec):
+// Behaviour worth knowing (docs/CONTRACT.md "Lambda function" is the spec):
 //
 //   - Idempotent. Results carry the source ETag in their body and as
 //     x-amz-meta-source-etag; a record whose current result already holds

@@ -11,7 +11,7 @@ import (
 	"os"
 )
 
-// Exit codes (CONTRACT.md): 1 when any image failed, 2 on bad usage.
+// Exit codes (docs/CONTRACT.md "CLI"): 1 when any image failed, 2 on bad usage.
 const (
 	ExitOK    = 0
 	ExitError = 1
