@@ -667,8 +667,8 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("%d polls, want 3 (the result appears on the third)", len(heads))
 	}
 	for _, h := range heads {
-		if option(h, "bucket") != outs["OutputBucketName"] || option(h, "key") != "encodings/"+key+".json" {
-			t.Errorf("poll %v: want encodings/%s.json in the output bucket", h, key)
+		if want := "encodings/" + outs["InputBucketName"] + "/" + key + ".json"; option(h, "bucket") != outs["OutputBucketName"] || option(h, "key") != want {
+			t.Errorf("poll %v: want %s in the output bucket", h, want)
 		}
 	}
 	face := list(golden["faces"])[0]
