@@ -316,6 +316,12 @@ func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *
 	cfg := sandboxConfig{
 		Root: tmp, Code: sp.codeDir, TmpBytes: DefaultEphemeralStorageMB << 20,
 		UID: sandboxUID, GID: sandboxGID, Env: cmd.Env, InUserNS: sp.sandbox.userNS != nil,
+		NoMounts: sp.sandbox.chrootOnly,
+	}
+	if cfg.NoMounts {
+		if err := buildRootOnDisk(tmp, sp.codeDir); err != nil {
+			return nil, nil, fmt.Errorf("build the environment's root filesystem: %w", err)
+		}
 	}
 	var cg memCgroup
 	if sp.sandbox.memory != nil {

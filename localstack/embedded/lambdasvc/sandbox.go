@@ -51,6 +51,10 @@ type sandboxer struct {
 	// namespace instead (the stack is not root), whose root is these host
 	// ids; it needs no privilege of its own.
 	userNS *hostIDs
+	// chrootOnly: root, but no namespaces or mounts (a container with
+	// Docker's default capabilities). The root filesystem is built on disk
+	// instead (the package hard-linked in), then chroot and setuid.
+	chrootOnly bool
 }
 
 // hostIDs are the host user and group a user namespace maps Lambda's to.
@@ -95,7 +99,9 @@ type sandboxConfig struct {
 	GID      int    `json:"gid"`
 	// InUserNS: the process already is uid/gid (mapped), so it must not
 	// (and cannot) change them.
-	InUserNS bool     `json:"in_user_ns"`
+	InUserNS bool `json:"in_user_ns"`
+	// NoMounts: Root is already built on disk (chrootOnly).
+	NoMounts bool     `json:"no_mounts"`
 	Procs    string   `json:"procs"` // cgroup.procs to join before exec, or ""
 	Env      []string `json:"env"`
 }

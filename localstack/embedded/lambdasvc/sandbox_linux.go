@@ -29,6 +29,8 @@ func init() {
 		sandboxInit()
 	case "probe":
 		sandboxProbe()
+	case "probe-chroot":
+		sandboxProbeChroot()
 	}
 }
 
@@ -57,9 +59,15 @@ func newSandboxer(disabled bool, workDir string, userNS *hostIDs) *sandboxer {
 	if err := sb.probe(workDir); err != nil {
 		why := "cannot build namespaces and mounts"
 		if sb.userNS != nil {
-			why = "the stack is not root and cannot make a user namespace"
+			return &sandboxer{gaps: append([]string{"the stack is not root and cannot make a user namespace: " + err.Error()}, all...)}
 		}
-		return &sandboxer{gaps: append([]string{why + ": " + err.Error()}, all...)}
+		// Root without CAP_SYS_ADMIN (a container): chroot and setuid
+		// still give Lambda's user, a read-only task root and no host path.
+		sb.chrootOnly = true
+		if cerr := sb.probe(workDir); cerr != nil {
+			return &sandboxer{gaps: append([]string{why + ": " + err.Error() + "; nor chroot: " + cerr.Error()}, all...)}
+		}
+		sb.gaps = append(sb.gaps, "namespaces and mounts ("+oneLine(err.Error())+"): /tmp has no size cap, no /proc, the host's PIDs")
 	}
 	if sb.userNS != nil {
 		sb.gaps = append(sb.gaps, "MemorySize (not root: no memory cgroup)",
@@ -85,6 +93,9 @@ func (sb *sandboxer) probe(workDir string) error {
 	defer os.RemoveAll(dir)
 	cmd := exec.Command(sb.self)
 	cmd.Env = []string{envSandboxInit + "=probe", "PROBE_DIR=" + dir}
+	if sb.chrootOnly {
+		cmd.Env[0] = envSandboxInit + "=probe-chroot"
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	sb.namespaces(cmd.SysProcAttr)
 	out, err := cmd.CombinedOutput()
@@ -110,6 +121,9 @@ func sandboxProbe() {
 // namespaces sets the clone flags (and, without root, the user
 // namespace's id maps) of an environment's init.
 func (sb *sandboxer) namespaces(a *syscall.SysProcAttr) {
+	if sb.chrootOnly {
+		return
+	}
 	a.Cloneflags = sandboxCloneFlags
 	if sb.userNS == nil {
 		return
@@ -122,6 +136,92 @@ func (sb *sandboxer) namespaces(a *syscall.SysProcAttr) {
 	a.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: sb.userNS.uid, Size: 1}}
 	a.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: sb.userNS.gid, Size: 1}}
 	a.GidMappingsEnableSetgroups = false
+}
+
+// sandboxProbeChroot checks what chrootOnly needs: chroot, then setuid.
+func sandboxProbeChroot() {
+	if err := syscall.Chroot(os.Getenv("PROBE_DIR")); err != nil {
+		fmt.Fprintln(os.Stderr, "chroot:", err)
+		os.Exit(1)
+	}
+	if err := syscall.Setuid(sandboxUID); err != nil {
+		fmt.Fprintln(os.Stderr, "setuid:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// buildRootOnDisk makes the chrootOnly root filesystem in root: the package
+// hard-linked (or copied) at var/task with its modes, an empty tmp, and the
+// /dev basics where mknod is allowed. Owned by root, so Lambda's user can
+// write nowhere but /tmp.
+func buildRootOnDisk(root, code string) error {
+	task := filepath.Join(root, "var", "task")
+	for _, d := range []string{"var/runtime", "opt", "dev"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(root, 0o755); err != nil {
+		return err
+	}
+	tmp := filepath.Join(root, "tmp")
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o1777|os.ModeSticky); err != nil {
+		return err
+	}
+	for name, dev := range map[string]uint64{"null": unix.Mkdev(1, 3), "zero": unix.Mkdev(1, 5), "random": unix.Mkdev(1, 8), "urandom": unix.Mkdev(1, 9)} {
+		_ = unix.Mknod(filepath.Join(root, "dev", name), unix.S_IFCHR|0o666, int(dev)) // best effort
+	}
+	return filepath.WalkDir(code, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(code, p)
+		dst := filepath.Join(task, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return err
+			}
+			return os.Chmod(dst, info.Mode().Perm())
+		case d.Type()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, dst)
+		}
+		if os.Link(p, dst) == nil {
+			return nil
+		}
+		return copyFile(p, dst, info.Mode().Perm())
+	})
+}
+
+func copyFile(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // sandboxCommand turns cmd (bootstrap with its environment) into the
@@ -175,8 +275,10 @@ func sandboxInit() {
 	}
 	syscall.CloseOnExec(3)
 	syscall.CloseOnExec(4)
-	if err := buildRoot(cfg); err != nil {
-		fail(sandboxSetupExit, err)
+	if !cfg.NoMounts {
+		if err := buildRoot(cfg); err != nil {
+			fail(sandboxSetupExit, err)
+		}
 	}
 	if cfg.Procs != "" {
 		// Before chroot (the path is the host's) and before bootstrap can

@@ -20,3 +20,5 @@ func newSandboxer(disabled bool, _ string, _ *hostIDs) *sandboxer {
 func (sb *sandboxer) command(*exec.Cmd, sandboxConfig) (*os.File, error) {
 	return nil, errors.ErrUnsupported
 }
+
+func buildRootOnDisk(string, string) error { return errors.ErrUnsupported }

@@ -260,3 +260,58 @@ func TestSandboxInUserNamespace(t *testing.T) {
 		t.Errorf("write into the task root: %s, want read-only file system", w.out.Payload)
 	}
 }
+
+// TestSandboxChrootOnly runs the sandbox the way root without
+// CAP_SYS_ADMIN builds it (a container with Docker's default capabilities):
+// no namespaces or mounts, a root filesystem on disk, chroot and setuid.
+// Lambda's user, the task root, no host path and unreadable 0600 files
+// hold; a write into the task root is refused by permissions instead of a
+// read-only mount.
+func TestSandboxChrootOnly(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	st := newStack(t, Options{NoSandbox: true})
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := &sandboxer{self: self, chrootOnly: true}
+	if err := sb.probe(st.svc.workDir); err != nil {
+		t.Fatalf("chroot probe: %v", err)
+	}
+	st.svc.sandbox = sb
+	bin, err := os.ReadFile(echoBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.create(t, "chroot", func(in *lambda.CreateFunctionInput) {
+		in.Code = &types.FunctionCode{ZipFile: makeZip(
+			zipEntry{name: "bootstrap", mode: 0o755, data: bin},
+			zipEntry{name: "models/private.dat", mode: 0o600, data: []byte("weights")},
+		)}
+	})
+	wd, _ := os.Getwd()
+	r := st.invoke(t, "chroot", map[string]any{
+		"env": []string{"LAMBDA_TASK_ROOT"}, "exists": []string{wd, "/var/task/bootstrap", "/tmp", "/dev/null"}, "write": "/tmp/ok",
+	})
+	if r.out.FunctionError != nil {
+		t.Fatalf("invoke: %s", r.out.Payload)
+	}
+	if r.resp.UID != sandboxUID || r.resp.Cwd != "/var/task" || r.resp.Env["LAMBDA_TASK_ROOT"] != "/var/task" {
+		t.Errorf("uid %d cwd %q LAMBDA_TASK_ROOT %q; want %d, /var/task twice", r.resp.UID, r.resp.Cwd, r.resp.Env["LAMBDA_TASK_ROOT"], sandboxUID)
+	}
+	if slices.Contains(r.resp.Existing, wd) || !slices.Contains(r.resp.Existing, "/var/task/bootstrap") || !slices.Contains(r.resp.Existing, "/tmp") {
+		t.Errorf("paths seen %v, want the task root and /tmp, not the host's %s", r.resp.Existing, wd)
+	}
+	for event, want := range map[string]string{
+		"/var/task/models/private.dat": "open /var/task/models/private.dat: permission denied",
+	} {
+		if e := st.invoke(t, "chroot", map[string]any{"read": event}); e.errDoc.ErrorMessage != want {
+			t.Errorf("read %s: %s, want %q", event, e.out.Payload, want)
+		}
+	}
+	if e := st.invoke(t, "chroot", map[string]any{"write": "/var/task/new"}); e.errDoc.ErrorMessage != "open /var/task/new: permission denied" {
+		t.Errorf("write into the task root: %s, want permission denied", e.out.Payload)
+	}
+}
