@@ -17,7 +17,7 @@ LAMBDA_TAGS    := lambda.norpc netgo osusergo static
 LAMBDA_LDFLAGS := -s -w -linkmode external -extldflags -static
 GOARCH_LAMBDA  ?= amd64
 
-.PHONY: help deps models build package test unit race e2e bench fuzz vulncheck run golden deploy undeploy clean
+.PHONY: help deps models build package image e2e-container test unit race e2e bench fuzz vulncheck run golden deploy undeploy clean
 
 help:
 	@echo "make run      the main job: embedded AWS stack, fixtures uploaded, face vectors printed"
@@ -53,17 +53,36 @@ package: models $(DIST)/lambda/bootstrap ## dist/function.zip: static bootstrap 
 	@ls -l $(DIST)/function.zip | awk '{printf "package: %s (%.1f MiB)\n", $$NF, $$5/1048576}'
 	@test $$(stat -c %s $(DIST)/function.zip) -le 52428800 || { echo "package: function.zip is over 50 MiB"; exit 1; }
 
+IMAGE ?= facevec/stack:dev
+image: package ## facevec/stack:dev, FROM scratch (no registry): the static stand-in + dist/function.zip
+	@rm -rf $(DIST)/image && mkdir -p $(DIST)/image
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(DIST)/image/facevec-stack ./cmd/facevec-stack
+	cp $(DIST)/function.zip cmd/facevec-stack/Dockerfile $(DIST)/image/
+	docker build -q -t $(IMAGE) $(DIST)/image >/dev/null
+	@docker image inspect -f 'image: {{index .RepoTags 0}} ({{.Size}} bytes)' $(IMAGE)
+
 unit: models ## Go unit tests (encoder, function, harness, CLI)
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test $(GOFLAGS_TEST) -count=1 ./...
 
 race: models ## the Go side under the race detector
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -race -count=1 ./result/... ./function/... ./localstack/... ./internal/...
 
-e2e: package ## end to end: LocalStack when Docker answers, else embedded (E2E_BACKEND=localstack|embedded|aws)
+E2E_GREP := grep --line-buffered -E -e '^(=== RUN|--- |PASS|FAIL|ok|SKIP)|e2e:|_test\.go:[0-9]+:'
+e2e: package ## end to end: LocalStack when its image is there, else embedded (E2E_BACKEND=localstack|embedded|aws); then the container leg where Docker runs
 	@set -o pipefail; export FACEVEC_MODELS=$(CURDIR)/$(MODELS) FACEVEC_ZIP=$(CURDIR)/$(DIST)/function.zip; \
 	{ $(GO) test -tags e2e -count=1 -timeout 20m -v ./e2e/... && \
-	  $(GO) test -tags e2e -count=1 -timeout 20m -run TestLocalStackDeploy -v ./deploy/; } 2>&1 | tee $(DIST)/e2e.log | \
-	  grep --line-buffered -E '^(=== RUN|--- |PASS|FAIL|ok|SKIP)|e2e:|_test\.go:[0-9]+:'
+	  $(GO) test -tags e2e -count=1 -timeout 20m -run TestLocalStackDeploy -v ./deploy/; } 2>&1 | tee $(DIST)/e2e.log | $(E2E_GREP)
+	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory e2e-container; \
+	else echo "e2e: no Docker engine answers: the container backend leg (make e2e-container) is skipped"; fi
+
+e2e-container: image ## the e2e suite through testcontainers-go against facevec/stack:dev; no container may be left
+	@set -o pipefail; export FACEVEC_MODELS=$(CURDIR)/$(MODELS) FACEVEC_ZIP=$(CURDIR)/$(DIST)/function.zip \
+	  E2E_BACKEND=localstack FACEVEC_LOCALSTACK_IMAGE=$(IMAGE); \
+	$(GO) test -tags e2e -count=1 -timeout 20m -v ./e2e/ 2>&1 | tee $(DIST)/e2e-container.log | \
+	  { $(E2E_GREP) -e 'Container (created|terminated)'; true; }
+	@left=$$(docker ps -aq --filter label=io.facevec.harness); \
+	if [ -n "$$left" ]; then echo "e2e: containers left behind: $$left"; exit 1; fi; \
+	echo "e2e: the container backend left no container"
 
 test: unit e2e ## everything that runs here; what .ci/run calls
 

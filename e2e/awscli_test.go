@@ -280,7 +280,7 @@ func TestAWSCLI(t *testing.T) {
 		if err := json.Unmarshal(body, &ir); err != nil {
 			t.Fatalf("response %s: %v", body, err)
 		}
-		rkey, _ := result.Key(prefix, in, key)
+		rkey, _ := result.Key(prefix, scratch, key)
 		want := golden[fixture]
 		if len(ir.Results) != 1 || len(ir.Failed) != 0 {
 			t.Fatalf("response %s; want one result, nothing failed", body)

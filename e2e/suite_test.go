@@ -139,8 +139,8 @@ func deploy(ctx context.Context, cfg settings, spec provision.Spec, concurrency 
 	if err := teardown.add(st.Close); err != nil {
 		return nil, nil, fmt.Errorf("close stack: %w", err)
 	}
-	fmt.Printf("e2e: backend %s, endpoint %q, input s3://%s, output s3://%s, function %s\n",
-		st.Backend(), st.Endpoint(), spec.InputBucket, spec.OutputBucket, spec.FunctionName)
+	fmt.Printf("e2e: backend %s, endpoint %q, container %q, input s3://%s, output s3://%s, function %s\n",
+		st.Backend(), st.Endpoint(), st.ContainerID(), spec.InputBucket, spec.OutputBucket, spec.FunctionName)
 	destroy := func() error {
 		dctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()

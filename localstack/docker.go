@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -117,4 +120,63 @@ func ProbeLocalStack(ctx context.Context, opts ...Option) error {
 		probe = dockerImageProbe
 	}
 	return probe(ctx, c.localstackImage())
+}
+
+// EnvHostOverride is testcontainers' setting for the host its containers'
+// ports are reached at.
+const EnvHostOverride = "TESTCONTAINERS_HOST_OVERRIDE"
+
+// hostPolicy sets TESTCONTAINERS_HOST_OVERRIDE=localhost when
+// testcontainers would take this process for one inside a container (a
+// /.dockerenv file, left in machine images built from Docker images) while
+// it runs on the Docker host itself: testcontainers then reaches mapped
+// ports at the default gateway, which is not this host, and every wait
+// times out. "On the host" means the default bridge's gateway address is
+// one of this process's own interfaces, which is never so inside a
+// container (unless it shares the host's network, where localhost works
+// too). A value the user set is left alone. It returns a reason when
+// it set the override.
+func hostPolicy(ctx context.Context, getenv func(string) string) string {
+	if getenv(EnvHostOverride) != "" {
+		return ""
+	}
+	if _, err := os.Stat("/.dockerenv"); err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, dockerProbeTimeout)
+	defer cancel()
+	c, err := envDockerClient(ctx)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	if !strings.HasPrefix(c.DaemonHost(), "unix://") {
+		return ""
+	}
+	bridge, err := c.NetworkInspect(ctx, "bridge", client.NetworkInspectOptions{})
+	if err != nil {
+		return ""
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, cfg := range bridge.Network.IPAM.Config {
+		gwAddr := cfg.Gateway
+		if !gwAddr.IsValid() && cfg.Subnet.IsValid() {
+			// Older engines leave Gateway out: Docker gives the bridge
+			// the subnet's first address.
+			gwAddr = cfg.Subnet.Masked().Addr().Next()
+		}
+		gw := gwAddr.String()
+		for _, a := range addrs {
+			if ip, _, err := net.ParseCIDR(a.String()); err == nil && ip.String() == gw {
+				if err := os.Setenv(EnvHostOverride, "localhost"); err != nil {
+					return ""
+				}
+				return "/.dockerenv exists, but the Docker bridge's gateway " + gw + " is an address of this host: ports are reached at localhost"
+			}
+		}
+	}
+	return ""
 }

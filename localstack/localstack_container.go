@@ -87,11 +87,17 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
-// requiredServices is the SERVICES list the health wait must see up.
+// essentialServices are the services the harness cannot work without.
+var essentialServices = []string{"s3", "lambda"}
+
+// requiredServices is what the health wait must see up: the essential
+// services among SERVICES. The others (IAM, STS, Logs, …) are conveniences
+// that LocalStack loads on first use, and an image serving only S3 and
+// Lambda (facevec/stack:dev) has none of them.
 func requiredServices(env map[string]string) []string {
 	var out []string
 	for s := range strings.SplitSeq(env["SERVICES"], ",") {
-		if s = strings.TrimSpace(s); s != "" {
+		if s = strings.TrimSpace(s); slices.Contains(essentialServices, s) {
 			out = append(out, s)
 		}
 	}
@@ -166,6 +172,9 @@ func (s *Stack) startLocalStack(ctx context.Context, c *config) (err error) {
 		s.log.Warn("localstack: Ryuk disabled (TESTCONTAINERS_RYUK_DISABLED=true); the harness removes its own containers",
 			"reason", why, "label", LabelHarness)
 	}
+	if why := hostPolicy(ctx, c.getenv); why != "" {
+		s.log.Info("localstack: "+EnvHostOverride+"=localhost", "reason", why)
+	}
 	if err := sweepContainers(ctx, s.log, false); err != nil {
 		s.log.Warn("localstack: could not remove containers of earlier runs", "err", err)
 	}
@@ -210,6 +219,8 @@ func (s *Stack) startLocalStack(ctx context.Context, c *config) (err error) {
 		return fmt.Errorf("LocalStack endpoint: %w", err)
 	}
 	s.endpoint = endpoint
+	s.containerID = ctr.GetContainerID()
+	s.log.Info("localstack: container ready", "container", s.containerID, "endpoint", endpoint)
 	s.region = c.emulatedRegion()
 	s.cfg = emulatedConfig(endpoint, s.region)
 	s.creds = s.cfg.Credentials

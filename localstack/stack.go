@@ -28,6 +28,9 @@ type Stack struct {
 
 	// embedded is the in-process server on the embedded backend, else nil.
 	embedded *embedded.Server
+	// containerID is the LocalStack (or compatible) container's id on the
+	// localstack backend, else "".
+	containerID string
 
 	// logs returns a function's output, best effort; nil means "none".
 	logs func(function string) string
@@ -86,6 +89,10 @@ func (s *Stack) onClose(f func() error) {
 	defer s.mu.Unlock()
 	s.closers = append(s.closers, f)
 }
+
+// ContainerID is the id of the container running the stack on the
+// localstack backend, "" on the others.
+func (s *Stack) ContainerID() string { return s.containerID }
 
 // Backend reports which backend runs the stack.
 func (s *Stack) Backend() Backend { return s.backend }

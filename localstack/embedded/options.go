@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"io"
 	"log/slog"
 
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
@@ -21,6 +22,7 @@ type config struct {
 	workDir        string
 	faults         *s3svc.Faults
 	origins        []string
+	functionOutput io.Writer
 }
 
 // WithAddr sets the listen address (default 127.0.0.1:0). A non-loopback
@@ -44,6 +46,10 @@ func WithWorkDir(dir string) Option { return func(c *config) { c.workDir = dir }
 
 // WithFaults injects S3 faults (see s3svc.Faults) for reliability tests.
 func WithFaults(f *s3svc.Faults) Option { return func(c *config) { c.faults = f } }
+
+// WithFunctionOutput copies every line the functions print to w, as
+// printed (facevec-stack: the container's log, as LocalStack does).
+func WithFunctionOutput(w io.Writer) Option { return func(c *config) { c.functionOutput = w } }
 
 // WithAllowedOrigins lets web pages of these origins ("https://app.example",
 // scheme and host, and port if not the default) call the stack from a

@@ -18,13 +18,13 @@ import (
 //     local origin (localhost, 127.0.0.1, [::1], *.localhost, any port) or
 //     one allowed with WithAllowedOrigins, and the answer allows that origin
 //     alone; any other origin gets 403;
-//   - the Host header must name a local host, the address the stack
-//     listens on, or an allowed origin's host: a DNS-rebinding page (its
-//     own name resolving to 127.0.0.1) gets 403.
+//   - the Host header must be an IP address (a container's mapped port is
+//     often reached at the Docker gateway's), a local name, or an allowed
+//     origin's host: a DNS-rebinding page (its own name resolving to
+//     127.0.0.1) gets 403, since rebinding needs a name.
 type originGuard struct {
 	next    http.Handler
 	origins []string // extra allowed origins, "scheme://host[:port]"
-	hosts   []string // extra allowed Host names (the listen address's host)
 }
 
 func (g *originGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -46,7 +46,7 @@ func (g *originGuard) hostAllowed(hostport string) bool {
 		host = h
 	}
 	host = strings.Trim(strings.ToLower(host), "[]")
-	if localHost(host) || slices.Contains(g.hosts, host) {
+	if net.ParseIP(host) != nil || localHost(host) {
 		return true
 	}
 	for _, o := range g.origins {

@@ -53,6 +53,7 @@ func TestWebPagesCannotReadTheStack(t *testing.T) {
 		{"allowed origin", "https://app.example.test", "", http.StatusOK, "https://app.example.test"},
 		{"CLI, no origin", "", "", http.StatusOK, ""},
 		{"LocalStack's local name", "", "s3.localhost.localstack.cloud:4566", http.StatusOK, ""},
+		{"a Docker gateway's address", "", "192.0.2.1:32769", http.StatusOK, ""},
 	} {
 		resp, body := get(tc.origin, tc.host)
 		if resp.StatusCode != tc.wantStatus {

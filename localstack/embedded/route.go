@@ -14,6 +14,11 @@ import (
 // /_localstack/health.
 const HealthPath = "/_facevec/health"
 
+// LocalStackHealthPath serves the same body at LocalStack's path, so that
+// tools that wait for LocalStack (testcontainers' module, scripts polling
+// curl localhost:4566/_localstack/health) wait for this stack too.
+const LocalStackHealthPath = "/_localstack/health"
+
 // lambdaPathPrefixes are the Lambda API versions (functions, tags and
 // event-invoke config, layers and URLs) and the Runtime API, for routing
 // unsigned requests.
@@ -34,7 +39,7 @@ type router struct {
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == HealthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if (r.URL.Path == HealthPath || r.URL.Path == LocalStackHealthPath) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		rt.health(w)
 		return
 	}

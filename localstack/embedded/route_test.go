@@ -130,17 +130,19 @@ func TestRoutingSDK(t *testing.T) {
 
 func TestHealth(t *testing.T) {
 	url, s3f, lambdaf := newRouterServer(t)
-	resp, err := http.Get(url + HealthPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var h Health
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
-		t.Fatalf("health body: %v", err)
-	}
-	if resp.StatusCode != 200 || h.Services["s3"] != "running" || h.Services["lambda"] != "running" || h.Edition != "embedded" || h.Region != "us-east-1" {
-		t.Fatalf("health = %d %+v", resp.StatusCode, h)
+	for _, path := range []string{HealthPath, LocalStackHealthPath} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h Health
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+			t.Fatalf("%s body: %v", path, err)
+		}
+		if resp.StatusCode != 200 || h.Services["s3"] != "running" || h.Services["lambda"] != "running" || h.Edition != "embedded" || h.Region != "us-east-1" {
+			t.Fatalf("%s = %d %+v", path, resp.StatusCode, h)
+		}
 	}
 	if s3f.count()+lambdaf.count() != 0 {
 		t.Fatal("the health check reached a service")

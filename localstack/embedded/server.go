@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -99,6 +98,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		WorkDir:        cfg.workDir,
 		MaxConcurrency: cfg.maxConcurrency,
 		Logger:         cfg.logger,
+		FunctionOutput: cfg.functionOutput,
 	})
 	if err != nil {
 		s3.Close()
@@ -111,7 +111,6 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		Handler: &originGuard{
 			next:    &router{s3: s3, lambda: lam, region: cfg.region, log: log},
 			origins: cfg.origins,
-			hosts:   listenHosts(ln.Addr()),
 		},
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -134,11 +133,11 @@ func endpointFor(addr net.Addr) (string, error) {
 		return "", fmt.Errorf("embedded: listener address %v is not TCP", addr)
 	}
 	ip := tcp.IP
-	switch {
-	case ip == nil || ip.Equal(net.IPv4zero):
+	// A wildcard listener (Go's "tcp" on ":4566" or "0.0.0.0:4566" is
+	// dual-stack and reports [::]) is reached at 127.0.0.1: containers
+	// often have no IPv6 loopback at all.
+	if ip == nil || ip.IsUnspecified() {
 		ip = net.IPv4(127, 0, 0, 1)
-	case ip.Equal(net.IPv6unspecified):
-		ip = net.IPv6loopback
 	}
 	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port)), nil
 }
@@ -197,14 +196,4 @@ func (s *Server) close() error {
 	<-s.served
 	s.log.Info("embedded AWS stack stopped", "endpoint", s.endpoint)
 	return errors.Join(errs...)
-}
-
-// listenHosts is the host of the listen address, allowed in Host headers
-// when the stack listens on a non-loopback address on purpose.
-func listenHosts(a net.Addr) []string {
-	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return nil
-	}
-	return []string{strings.Trim(strings.ToLower(host), "[]")}
 }

@@ -204,7 +204,8 @@ func TestEndpointFor(t *testing.T) {
 	}{
 		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4566}, "http://127.0.0.1:4566"},
 		{&net.TCPAddr{IP: net.IPv4zero, Port: 4566}, "http://127.0.0.1:4566"},
-		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 80}, "http://[::1]:80"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 80}, "http://127.0.0.1:80"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 80}, "http://[::1]:80"},
 		{&net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 9}, "http://10.1.2.3:9"},
 	}
 	for _, tt := range tests {

@@ -128,6 +128,7 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 	emit := func(stream string) func([]byte) {
 		return func(line []byte) {
 			logs.appendLine(line)
+			sp.output.write(line)
 			if c := e.capture.Load(); c != nil {
 				c.appendLine(line)
 			}

@@ -54,6 +54,7 @@ type spec struct {
 	// sandbox builds each environment like Lambda's; inactive: plain
 	// child processes.
 	sandbox *sandboxer
+	output  *lockedWriter // Options.FunctionOutput, or nil
 }
 
 // environ is the complete environment of one process: Lambda's variables
@@ -129,6 +130,7 @@ func (s *Service) buildSpec(f *function, st *functionState) *spec {
 		baseEnv:  base,
 		userEnv:  user,
 		sandbox:  s.sandbox,
+		output:   s.output,
 	}
 }
 

@@ -2,6 +2,7 @@ package lambdasvc
 
 import (
 	"bytes"
+	"io"
 	"sync"
 )
 
@@ -75,4 +76,20 @@ func (t *tailBuffer) bytes() []byte {
 		b = b[len(b)-t.max:]
 	}
 	return append([]byte(nil), b...)
+}
+
+// lockedWriter serialises whole lines from many environments onto one
+// writer; a nil one drops them.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) write(line []byte) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.w.Write(line)
 }

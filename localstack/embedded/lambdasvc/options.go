@@ -3,6 +3,7 @@ package lambdasvc
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"regexp"
 	"time"
@@ -54,6 +55,10 @@ type Options struct {
 	// sandbox that mirrors Lambda's execution environment (sandbox.go).
 	// For debugging the stand-in itself; results then prove less.
 	NoSandbox bool
+	// FunctionOutput, when set, also gets every line the functions print,
+	// as printed, the way LocalStack shows Lambda output in its own log
+	// (a container's log is where `docker logs` and the harness look).
+	FunctionOutput io.Writer
 }
 
 var (

@@ -199,8 +199,37 @@ func cgroupsLeft(entries []os.DirEntry) int {
 	return n
 }
 
-// sandboxProcesses lists host pids running as Lambda's uid.
+// sandboxProcesses lists the host pids running as Lambda's uid that
+// descend from this test process (other test binaries run sandboxes too).
 func sandboxProcesses() []int {
+	var out []int
+	for _, pid := range uidProcesses() {
+		for p, hops := pid, 0; p > 1 && hops < 64; hops++ {
+			if p = parentPID(p); p == os.Getpid() {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func parentPID(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
+}
+
+// uidProcesses lists host pids running as Lambda's uid.
+func uidProcesses() []int {
 	entries, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range entries {

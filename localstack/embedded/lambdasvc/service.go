@@ -41,6 +41,7 @@ type Service struct {
 	inflight sync.WaitGroup // API requests being served
 
 	sandbox *sandboxer
+	output  *lockedWriter
 
 	seq       atomic.Int64 // code directories and environment ids
 	closeOnce sync.Once
@@ -118,6 +119,9 @@ func New(opts Options) (*Service, error) {
 			return nil, fmt.Errorf("lambdasvc: create work dir: %w", err)
 		}
 		s.workDir = dir
+	}
+	if opts.FunctionOutput != nil {
+		s.output = &lockedWriter{w: opts.FunctionOutput}
 	}
 	s.sandbox = newSandboxer(opts.NoSandbox, s.workDir, stackIDs())
 	s.sandbox.warn(s.log)
