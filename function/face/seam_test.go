@@ -208,3 +208,25 @@ func TestMallocArenas(t *testing.T) {
 		t.Errorf("%s malloc arenas after 32 threads allocated, want 1", got)
 	}
 }
+
+// TestDroppedEncoderFreed builds testdata/dropped, which makes four
+// encoders of two workers (~100 MB of dlib networks each) and drops them
+// without Close: their C memory must come back once the GC has run.
+func TestDroppedEncoderFreed(t *testing.T) {
+	dir := modelsDir(t)
+	bin := filepath.Join(t.TempDir(), "dropped")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/dropped").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./testdata/dropped: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dropped: %v\n%s", err, out)
+	}
+	var held float64
+	if _, err := fmt.Sscanf(string(out), "held %f MB", &held); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	if held > 50 {
+		t.Errorf("%s: the dropped encoders' networks were not freed", strings.TrimSpace(string(out)))
+	}
+}
