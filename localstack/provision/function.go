@@ -182,9 +182,22 @@ func retryRole(ctx context.Context, call func() error) error {
 
 func waitActive(ctx context.Context, lc *lambda.Client, name string) error {
 	if err := lambda.NewFunctionActiveV2Waiter(lc).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, waitTimeout); err != nil {
-		return fmt.Errorf("wait for function %s to become Active: %w", name, err)
+		return fmt.Errorf("wait for function %s to become Active: %w%s", name, err, failedReason(ctx, lc, name))
 	}
 	return nil
+}
+
+// failedReason says why a function is Failed, which the waiter's "waiter
+// state transitioned to Failure" does not.
+func failedReason(ctx context.Context, lc *lambda.Client, name string) string {
+	out, err := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+	if err != nil || out.Configuration == nil || out.Configuration.State != types.StateFailed {
+		return ""
+	}
+	c := out.Configuration
+	return fmt.Sprintf("; the function is Failed (%s: %s). On LocalStack this usually means it could not start "+
+		"a Lambda container: it needs the Docker socket (-v /var/run/docker.sock:/var/run/docker.sock), which "+
+		"SELinux or Docker Desktop's Enhanced Container Isolation can refuse", c.StateReasonCode, aws.ToString(c.StateReason))
 }
 
 func waitUpdated(ctx context.Context, lc *lambda.Client, name string) error {
