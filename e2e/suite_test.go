@@ -149,6 +149,15 @@ func deploy(ctx context.Context, cfg settings, spec provision.Spec, concurrency 
 	if err := teardown.add(destroy); err != nil {
 		return nil, nil, fmt.Errorf("destroy: %w", err)
 	}
+	if st.Backend() != localstack.BackendAWS && concurrency > 0 {
+		// The same cap on every emulated backend: on LocalStack each
+		// environment is a container holding its own dlib networks, and a
+		// burst could start more than a small laptop can hold (a start that
+		// passes LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT loses the event, with no
+		// retries here). Not on AWS, where reserved concurrency is taken
+		// from the account's and small accounts cannot spare it.
+		spec.ReservedConcurrency = aws.Int32(int32(concurrency))
+	}
 	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), spec, provision.WithLogger(logger))
 	if err != nil {
 		return nil, nil, fmt.Errorf("deploy %s: %w", cfg.zip, err)

@@ -100,6 +100,16 @@ func Apply(ctx context.Context, s3c *s3.Client, lc *lambda.Client, spec Spec, op
 		}
 	}
 
+	if spec.ReservedConcurrency != nil {
+		changed, err := ensureConcurrency(ctx, lc, spec.FunctionName, *spec.ReservedConcurrency)
+		if err != nil {
+			return out, fmt.Errorf("provision: %w", err)
+		}
+		if changed {
+			note(fmt.Sprintf("set reserved concurrency of %s to %d", spec.FunctionName, *spec.ReservedConcurrency))
+		}
+	}
+
 	added, err := ensurePermission(ctx, lc, spec, out.FunctionARN)
 	if err != nil {
 		return out, fmt.Errorf("provision: %w", err)

@@ -94,15 +94,16 @@ func TestApplyInvokeUpdateDestroy(t *testing.T) {
 	_, arch := lambdaArch()
 	zero := int32(0)
 	spec := provision.Spec{
-		InputBucket:      "faces-in",
-		OutputBucket:     "faces-out",
-		FunctionName:     "marker",
-		ZipPath:          markerZip(t, "v1"),
-		Env:              map[string]string{"MARKER_EXTRA": "one"},
-		MemoryMB:         256,
-		TimeoutS:         30,
-		Architecture:     arch,
-		MaxRetryAttempts: &zero,
+		InputBucket:         "faces-in",
+		OutputBucket:        "faces-out",
+		FunctionName:        "marker",
+		ZipPath:             markerZip(t, "v1"),
+		Env:                 map[string]string{"MARKER_EXTRA": "one"},
+		MemoryMB:            256,
+		TimeoutS:            30,
+		Architecture:        arch,
+		MaxRetryAttempts:    &zero,
+		ReservedConcurrency: aws.Int32(1),
 	}
 	opts := []provision.Option{provision.WithLogger(testLogger(t))}
 
@@ -114,7 +115,7 @@ func TestApplyInvokeUpdateDestroy(t *testing.T) {
 	if !out1.Changed || out1.FunctionARN == "" || out1.Version != "$LATEST" || out1.CodeSHA256 == "" {
 		t.Fatalf("first Apply outputs: %+v", out1)
 	}
-	for _, want := range []string{"created bucket faces-in", "created bucket faces-out", "created function marker", "allowed s3.amazonaws.com", "notification configurations"} {
+	for _, want := range []string{"created bucket faces-in", "created bucket faces-out", "created function marker", "allowed s3.amazonaws.com", "notification configurations", "set reserved concurrency of marker to 1"} {
 		if !strings.Contains(strings.Join(out1.Changes, "\n"), want) {
 			t.Errorf("first Apply changes %q lack %q", out1.Changes, want)
 		}

@@ -35,3 +35,21 @@ func ensureRetries(ctx context.Context, lc *lambda.Client, function string, atte
 	}
 	return true, nil
 }
+
+// ensureConcurrency sets the function's reserved concurrency to n unless it
+// is already n.
+func ensureConcurrency(ctx context.Context, lc *lambda.Client, function string, n int32) (changed bool, err error) {
+	got, err := lc.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: aws.String(function)})
+	if err != nil {
+		return false, fmt.Errorf("get reserved concurrency of %s: %w", function, err)
+	}
+	if aws.ToInt32(got.ReservedConcurrentExecutions) == n && got.ReservedConcurrentExecutions != nil {
+		return false, nil
+	}
+	if _, err := lc.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{
+		FunctionName: aws.String(function), ReservedConcurrentExecutions: aws.Int32(n),
+	}); err != nil {
+		return false, fmt.Errorf("put reserved concurrency of %s: %w", function, err)
+	}
+	return true, nil
+}

@@ -96,6 +96,13 @@ type Spec struct {
 	// PutFunctionEventInvokeConfig: how often Lambda retries a failed
 	// asynchronous (S3-triggered) invocation. nil leaves it alone.
 	MaxRetryAttempts *int32
+	// ReservedConcurrency, when set, caps the function's concurrent
+	// executions (PutFunctionConcurrency), so that a burst of uploads does
+	// not start more environments than the machine can hold: on LocalStack
+	// each may be a container with a 73 MB package and its own dlib
+	// networks. nil leaves it alone. On AWS it is taken from the account's
+	// unreserved concurrency, which must stay at 100 or more.
+	ReservedConcurrency *int32
 	// Architecture is "x86_64" (default) or "arm64".
 	Architecture string
 	// SourceAccount, when set, is added to the S3 invoke permission. On

@@ -24,6 +24,8 @@ type function struct {
 	policy policy
 	eic    *eventInvokeConfig // nil: defaults (2 retries, 6 h)
 	tags   map[string]string
+	// reserved is the reserved concurrency, 0 when none.
+	reserved int
 }
 
 // functionState is the configuration as the API shows it.

@@ -83,13 +83,14 @@ func checkPayload(p []byte, limit int) ([]byte, *apiError) {
 // answer, writing Lambda's START/END/REPORT lines to the function's log.
 func (s *Service) execute(ctx context.Context, f *function, req invokeRequest) (InvokeResult, error) {
 	p := f.pool
-	if err := p.acquire(ctx); err != nil {
+	release, err := p.acquire(ctx)
+	if err != nil {
 		if errors.As(err, new(errPoolClosed)) {
 			return InvokeResult{}, ErrClosed
 		}
 		return InvokeResult{}, fmt.Errorf("wait for a free environment of %s: %w", f.name, err)
 	}
-	defer p.release()
+	defer release()
 
 	sp := f.spec.Load()
 	inv := newInvocation(req.requestID, req.payload, sp.arn, sp.timeout)

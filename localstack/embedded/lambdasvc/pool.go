@@ -45,19 +45,34 @@ func (errPoolClosed) Error() string {
 	return "the function was deleted or the service is shutting down"
 }
 
-// acquire waits for a free slot.
-func (p *pool) acquire(ctx context.Context) error {
+// acquire waits for a free slot; release gives it back.
+func (p *pool) acquire(ctx context.Context) (release func(), err error) {
+	p.mu.Lock()
+	slots := p.slots
+	p.mu.Unlock()
 	select {
-	case p.slots <- struct{}{}:
-		return nil
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	case <-p.svc.ctx.Done():
-		return errPoolClosed{}
+		return nil, errPoolClosed{}
 	}
 }
 
-func (p *pool) release() { <-p.slots }
+// setLimit bounds the function's concurrent invocations (reserved
+// concurrency) to n, never above MaxConcurrency; 0 restores that. Slots
+// taken before hold on to the old bound until released.
+func (p *pool) setLimit(n int) {
+	if n <= 0 || n > p.svc.opts.MaxConcurrency {
+		n = p.svc.opts.MaxConcurrency
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cap(p.slots) != n {
+		p.slots = make(chan struct{}, n)
+	}
+}
 
 // get returns a warm environment running the current spec, or starts one.
 // The caller holds a slot.

@@ -40,6 +40,9 @@ var routes = []route{
 	mkRoute("GET", "/2019-09-25/functions/{}/event-invoke-config", "GetFunctionEventInvokeConfig", (*Service).getEventInvokeConfig),
 	mkRoute("DELETE", "/2019-09-25/functions/{}/event-invoke-config", "DeleteFunctionEventInvokeConfig", (*Service).deleteEventInvokeConfig),
 	mkRoute("GET", "/2017-03-31/tags/{}", "ListTags", (*Service).listTags),
+	mkRoute("PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency", (*Service).putConcurrency),
+	mkRoute("GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency", (*Service).getConcurrency),
+	mkRoute("DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency", (*Service).deleteConcurrency),
 }
 
 func (s *Service) route(w http.ResponseWriter, req *http.Request) {
