@@ -140,7 +140,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		embedded.WithLogger(log), embedded.WithMaxConcurrency(c.concurrency), embedded.WithAllowedOrigins(c.origins...),
 		// The functions' own (JSON) lines, as LocalStack prints Lambda
 		// output: `docker logs` and the harness's log fallback read them.
-		embedded.WithFunctionOutput(os.Stdout))
+		embedded.WithFunctionOutput(os.Stdout),
+		// Health says "initializing" until the function is deployed and
+		// wired: an upload made as soon as health answers is not lost.
+		embedded.WithStartingHealth())
 	if err != nil {
 		return err
 	}
@@ -154,6 +157,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 			return err
 		}
 	}
+	srv.Ready()
 	log.Info("ready", "endpoint", srv.Endpoint(), "addr", c.addr, "region", c.region)
 	<-ctx.Done()
 	log.Info("stopping")

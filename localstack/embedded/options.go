@@ -23,6 +23,7 @@ type config struct {
 	faults         *s3svc.Faults
 	origins        []string
 	functionOutput io.Writer
+	starting       bool
 }
 
 // WithAddr sets the listen address (default 127.0.0.1:0). A non-loopback
@@ -50,6 +51,13 @@ func WithFaults(f *s3svc.Faults) Option { return func(c *config) { c.faults = f 
 // WithFunctionOutput copies every line the functions print to w, as
 // printed (facevec-stack: the container's log, as LocalStack does).
 func WithFunctionOutput(w io.Writer) Option { return func(c *config) { c.functionOutput = w } }
+
+// WithStartingHealth makes the health check report the services as
+// "initializing" until Server.Ready is called: for a process that deploys
+// into the stack before anyone should use it (facevec-stack), so that a
+// client waiting for health does not upload before the notification is
+// wired and lose the event.
+func WithStartingHealth() Option { return func(c *config) { c.starting = true } }
 
 // WithAllowedOrigins lets web pages of these origins ("https://app.example",
 // scheme and host, and port if not the default) call the stack from a

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -65,5 +66,32 @@ func TestWebPagesCannotReadTheStack(t *testing.T) {
 		if tc.wantStatus == http.StatusForbidden && strings.Contains(body, "ListBucketResult") {
 			t.Errorf("%s: the listing was served", tc.name)
 		}
+	}
+}
+
+// TestStartingHealth: a stack started WithStartingHealth reports its
+// services as initializing (which the harness's wait, like LocalStack's
+// users, does not take for ready) until Ready.
+func TestStartingHealth(t *testing.T) {
+	srv := startServer(t, WithStartingHealth())
+	state := func() string {
+		t.Helper()
+		resp, err := http.Get(srv.Endpoint() + LocalStackHealthPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h Health
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h.Services["s3"] + "," + h.Services["lambda"]
+	}
+	if got := state(); got != "initializing,initializing" {
+		t.Errorf("before Ready: %s, want initializing for both", got)
+	}
+	srv.Ready()
+	if got := state(); got != "running,running" {
+		t.Errorf("after Ready: %s, want running for both", got)
 	}
 }

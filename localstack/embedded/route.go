@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/facevec/facevec/localstack/embedded/internal/sigv4"
 )
@@ -36,6 +37,9 @@ type router struct {
 	s3, lambda http.Handler
 	region     string
 	log        *slog.Logger
+	// starting makes the health check say "initializing" until cleared
+	// (WithStartingHealth, Server.Ready).
+	starting *atomic.Bool
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -70,8 +74,12 @@ func serviceOf(r *http.Request) string {
 
 func (rt *router) health(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
+	state := "running"
+	if rt.starting != nil && rt.starting.Load() {
+		state = "initializing" // LocalStack's word for a service not ready yet
+	}
 	_ = json.NewEncoder(w).Encode(Health{
-		Services: map[string]string{"s3": "running", "lambda": "running"},
+		Services: map[string]string{"s3": state, "lambda": state},
 		Edition:  "embedded",
 		Region:   rt.region,
 	})

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/facevec/facevec/localstack/embedded/lambdasvc"
@@ -26,9 +27,15 @@ type Server struct {
 	s3     *s3svc.Service
 	lambda *lambdasvc.Service
 
+	starting atomic.Bool
+
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// Ready makes the health check report the services as running (see
+// WithStartingHealth).
+func (s *Server) Ready() { s.starting.Store(false) }
 
 // Shutdown tuning: in-flight requests get drainGrace before the services
 // close (which ends Runtime API long polls held by function processes), and
@@ -74,6 +81,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 	}
 
 	srv := &Server{endpoint: endpoint, region: cfg.region, log: log, served: make(chan struct{})}
+	srv.starting.Store(cfg.starting)
 
 	// S3 delivers notifications to Lambda and Lambda fetches code from S3;
 	// the invoker closure breaks the cycle (srv.lambda is set before the
@@ -109,7 +117,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 
 	srv.http = &http.Server{
 		Handler: &originGuard{
-			next:    &router{s3: s3, lambda: lam, region: cfg.region, log: log},
+			next:    &router{s3: s3, lambda: lam, region: cfg.region, log: log, starting: &srv.starting},
 			origins: cfg.origins,
 		},
 		ReadHeaderTimeout: 30 * time.Second,
