@@ -60,18 +60,45 @@ func removeContainers(ctx context.Context, c *client.Client, own bool) ([]string
 }
 
 // sweepContainers removes what removeContainers matches and logs it.
-func sweepContainers(ctx context.Context, log *slog.Logger, own bool) error {
-	return withDocker(ctx, func(ctx context.Context, c *client.Client) error {
-		removed, err := removeContainers(ctx, c, own)
-		if len(removed) > 0 {
-			what := "containers left by runs that ended without cleaning up"
-			if own {
-				what = "containers of this run still present at close"
-			}
-			log.Info("localstack: removed "+what, "count", len(removed), "ids", shortIDs(removed))
+func sweepContainers(ctx context.Context, c *client.Client, log *slog.Logger, own bool) error {
+	removed, err := removeContainers(ctx, c, own)
+	if len(removed) > 0 {
+		what := "containers left by runs that ended without cleaning up"
+		if own {
+			what = "containers of this run still present at close"
 		}
-		return err
-	})
+		log.Info("localstack: removed "+what, "count", len(removed), "ids", shortIDs(removed))
+	}
+	return err
+}
+
+// prepareDocker does, with one client for the engine in DOCKER_HOST, what
+// must come before testcontainers reads its configuration (the reaper and
+// host decisions), and removes the containers of runs that were killed.
+// Without that engine testcontainers' own discovery may still find one;
+// its defaults then stand.
+func (s *Stack) prepareDocker(ctx context.Context, getenv func(string) string) error {
+	ctx, cancel := context.WithTimeout(ctx, dockerProbeTimeout)
+	defer cancel()
+	// Not dockerClient: its fallback reads testcontainers' configuration.
+	c, err := envDockerClient(ctx)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	if why, err := reaperPolicy(ctx, c, getenv); err != nil {
+		return fmt.Errorf("reaper: %w", err)
+	} else if why != "" {
+		s.log.Warn("localstack: Ryuk disabled (TESTCONTAINERS_RYUK_DISABLED=true); the harness removes its own containers",
+			"reason", why, "label", LabelHarness)
+	}
+	if why := hostPolicy(ctx, c, getenv); why != "" {
+		s.log.Info("localstack: "+EnvHostOverride+"=localhost", "reason", why)
+	}
+	if err := sweepContainers(ctx, c, s.log, false); err != nil {
+		s.log.Warn("localstack: could not remove containers of earlier runs", "err", err)
+	}
+	return nil
 }
 
 func shortIDs(ids []string) []string {
@@ -88,18 +115,12 @@ func shortIDs(ids []string) []string {
 // (containers of killed runs) and at close. It must run before anything reads
 // testcontainers' configuration, which happens once per process; a value the
 // user set is left alone. It returns a reason when it disabled the reaper.
-func reaperPolicy(ctx context.Context, getenv func(string) string) (string, error) {
+func reaperPolicy(ctx context.Context, c *client.Client, getenv func(string) string) (string, error) {
 	if getenv(EnvRyukDisabled) != "" {
 		return "", nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, dockerProbeTimeout)
-	defer cancel()
-	// Not dockerClient: its fallback reads testcontainers' configuration.
-	c, err := envDockerClient(ctx)
-	if err != nil {
-		return "", nil // nothing to decide with; testcontainers' defaults stand
-	}
-	defer c.Close()
+	// Deprecated in testcontainers, but the same value as its internal one;
+	// a removal would fail the build, not drift silently.
 	avail := imageAvailable(ctx, c, testcontainers.ReaperDefaultImage)
 	if avail == nil {
 		return "", nil

@@ -51,7 +51,7 @@ func dockerClient(ctx context.Context) (*client.Client, error) {
 // envDockerClient is a client for DOCKER_HOST (default: the local socket)
 // that answered a ping.
 func envDockerClient(ctx context.Context) (*client.Client, error) {
-	c, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	c, err := client.New(client.FromEnv) // negotiates the API version by default
 	if err != nil {
 		return nil, err
 	}
@@ -136,20 +136,13 @@ const EnvHostOverride = "TESTCONTAINERS_HOST_OVERRIDE"
 // container (unless it shares the host's network, where localhost works
 // too). A value the user set is left alone. It returns a reason when
 // it set the override.
-func hostPolicy(ctx context.Context, getenv func(string) string) string {
+func hostPolicy(ctx context.Context, c *client.Client, getenv func(string) string) string {
 	if getenv(EnvHostOverride) != "" {
 		return ""
 	}
 	if _, err := os.Stat("/.dockerenv"); err != nil {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(ctx, dockerProbeTimeout)
-	defer cancel()
-	c, err := envDockerClient(ctx)
-	if err != nil {
-		return ""
-	}
-	defer c.Close()
 	if !strings.HasPrefix(c.DaemonHost(), "unix://") {
 		return ""
 	}

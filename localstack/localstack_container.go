@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tclocalstack "github.com/testcontainers/testcontainers-go/modules/localstack"
 	"github.com/testcontainers/testcontainers-go/wait"
@@ -166,21 +167,16 @@ func (s *Stack) startLocalStack(ctx context.Context, c *config) (err error) {
 		return err
 	}
 	// Before anything reads testcontainers' configuration (GenericLabels does).
-	if why, err := reaperPolicy(ctx, c.getenv); err != nil {
-		return fmt.Errorf("reaper: %w", err)
-	} else if why != "" {
-		s.log.Warn("localstack: Ryuk disabled (TESTCONTAINERS_RYUK_DISABLED=true); the harness removes its own containers",
-			"reason", why, "label", LabelHarness)
-	}
-	if why := hostPolicy(ctx, c.getenv); why != "" {
-		s.log.Info("localstack: "+EnvHostOverride+"=localhost", "reason", why)
-	}
-	if err := sweepContainers(ctx, s.log, false); err != nil {
-		s.log.Warn("localstack: could not remove containers of earlier runs", "err", err)
+	if err := s.prepareDocker(ctx, c.getenv); err != nil {
+		return err
 	}
 	// Registered first, so it runs last: whatever this run started and did
 	// not remove (Lambda containers LocalStack left) goes with the stack.
-	s.onClose(func() error { return sweepContainers(context.Background(), s.log, true) })
+	s.onClose(func() error {
+		return withDocker(context.Background(), func(ctx context.Context, dc *client.Client) error {
+			return sweepContainers(ctx, dc, s.log, true)
+		})
+	})
 
 	labels := testcontainers.GenericLabels()
 	maps.Copy(labels, harnessLabels())

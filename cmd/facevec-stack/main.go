@@ -102,7 +102,6 @@ func readConfig() (config, error) {
 		c.zip = "/function.zip"
 	}
 	var errs []error
-	var err error
 	mem, err := envInt("FUNCTION_MEMORY_MB", int(provision.DefaultMemoryMB))
 	errs = append(errs, err)
 	timeout, err := envInt("FUNCTION_TIMEOUT_S", int(provision.DefaultTimeoutS))

@@ -28,11 +28,17 @@ func (s *Service) putConcurrency(w http.ResponseWriter, r *http.Request, args []
 		writeError(w, aerr)
 		return
 	}
-	f.mu.Lock()
-	f.reserved = *in.ReservedConcurrentExecutions
-	f.mu.Unlock()
-	f.pool.setLimit(*in.ReservedConcurrentExecutions)
+	f.setReserved(*in.ReservedConcurrentExecutions)
 	writeJSON(w, http.StatusOK, in)
+}
+
+// setReserved records the reserved concurrency (0: none) and bounds the
+// pool with it.
+func (f *function) setReserved(n int) {
+	f.mu.Lock()
+	f.reserved = n
+	f.mu.Unlock()
+	f.pool.setLimit(n)
 }
 
 func (s *Service) getConcurrency(w http.ResponseWriter, r *http.Request, args []string) {
@@ -57,9 +63,6 @@ func (s *Service) deleteConcurrency(w http.ResponseWriter, r *http.Request, args
 		writeError(w, aerr)
 		return
 	}
-	f.mu.Lock()
-	f.reserved = 0
-	f.mu.Unlock()
-	f.pool.setLimit(0)
+	f.setReserved(0)
 	w.WriteHeader(http.StatusNoContent)
 }

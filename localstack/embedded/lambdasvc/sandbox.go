@@ -106,14 +106,6 @@ type sandboxConfig struct {
 	Env      []string `json:"env"`
 }
 
-// execFailure is what the init reports on fd 4 when bootstrap cannot be
-// run; Lambda reports such a start as Runtime.InvalidEntrypoint.
-type execFailure struct {
-	msg string
-}
-
-func (e *execFailure) Error() string { return e.msg }
-
 // sandboxSetupExit and sandboxExecExit are the init's exit codes when it
 // could not build the environment, or could not exec bootstrap.
 const (
