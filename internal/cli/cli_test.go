@@ -331,3 +331,24 @@ func TestEncodeStopsWhenInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeBoundsReadsByDefault: without --max-bytes, a file over the
+// default bound (a sparse 257 MiB file: nothing is really read) is refused
+// as too_large from its size, not read into memory.
+func TestEncodeBoundsReadsByDefault(t *testing.T) {
+	models := modelsFlag(t)
+	big := filepath.Join(t.TempDir(), "huge.jpg")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(defaultMaxBytes + 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, stdout, _ := run(t, "encode", "--models", models, big)
+	rs := decodeLines(t, stdout)
+	if code != ExitError || len(rs) != 1 || rs[0].Error == nil || rs[0].Error.Code != result.CodeTooLarge {
+		t.Fatalf("exit %d, results %s; want one too_large", code, stdout)
+	}
+}
