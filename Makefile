@@ -88,13 +88,13 @@ test: unit e2e ## everything that runs here; what .ci/run calls
 
 bench: package ## native dlib baseline vs facevec (and the embedded e2e), ratio table in dist/bench.txt
 	@mkdir -p $(DIST)
-	@if [ ! $(DIST)/native -nt bench/native/native.cpp ] || [ ! $(DIST)/native -nt function/face/dlib_nets.h ]; then \
+	@if [ ! $(DIST)/native -nt bench/native/native.cpp ] || [ ! $(DIST)/native -nt function/face/dlib/dlib_nets.h ]; then \
 	  echo "bench: g++ bench/native/native.cpp -> $(DIST)/native (about a minute)"; \
-	  g++ -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare -I function/face -o $(DIST)/native bench/native/native.cpp \
+	  g++ -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare -I function/face/dlib -o $(DIST)/native bench/native/native.cpp \
 	    -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread; fi
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) GO=$(GO) bench/run.sh $(CURDIR)/$(DIST)
 
-FUZZ_PKGS := ./function/face/imagefmt/ ./function/face/ ./function/handler/
+FUZZ_PKGS := ./function/face/imagefmt/ ./function/face/dlib/ ./function/handler/
 fuzz: ## each fuzz target for FUZZTIME (default 30s)
 	@for p in $(FUZZ_PKGS); do for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
 	  echo "fuzz: $$p $$t"; \
@@ -105,7 +105,7 @@ vulncheck: ## known vulnerabilities in reachable code (skips when vuln.go.dev is
 	scripts/vulncheck.sh
 
 golden: models build ## regenerate fixtures/golden from the current encoder
-	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -count=1 -run TestGolden ./function/face/ -update
+	FACEVEC_MODELS=$(CURDIR)/$(MODELS) $(GO) test -count=1 -run TestGolden ./function/face/dlib/ -update
 
 run: package build ## the main job on the embedded stack
 	$(DIST)/facevec demo --zip $(DIST)/function.zip $${IMAGES:+--images "$$IMAGES"}

@@ -57,15 +57,15 @@ header=$dist/bench-header.txt
 	echo "# rounds $rounds, go -benchtime $benchtime, native $native_n runs per round (CNN: $cnn_rounds rounds, 1 run), e2e $e2e_n uploads per image per round"
 } >"$header"
 
-echo "bench: go test -c ./function/face ./e2e" >&2
-(cd "$root" && "$GO" test -c -o "$dist/face.test" ./function/face)
+echo "bench: go test -c ./function/face/dlib ./e2e" >&2
+(cd "$root" && "$GO" test -c -o "$dist/face.test" ./function/face/dlib)
 ((e2e_n == 0)) || (cd "$root" && "$GO" test -c -tags e2e -o "$dist/e2e.test" ./e2e)
 
 for ((r = 1; r <= rounds; r++)); do
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "# round $r: load average $load before" >>"$header"
 	echo "bench: round $r/$rounds (load $load): go" >&2
-	(cd "$root/function/face" && "$dist/face.test" -test.run '^$' -test.bench "$filter" \
+	(cd "$root/function/face/dlib" && "$dist/face.test" -test.run '^$' -test.bench "$filter" \
 		-test.benchtime "$benchtime" -test.benchmem -test.timeout 30m) >>"$gotxt"
 	if ((e2e_n > 0)); then
 		echo "bench: round $r/$rounds: e2e" >&2

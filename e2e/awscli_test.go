@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/localstack/provision"
 	"github.com/facevec/facevec/result"
 )
@@ -103,7 +103,7 @@ func TestAWSCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden, err := face.LoadGolden(filepath.Join(cfg.fixturesDir, "golden", "results.jsonl"))
+	golden, err := fixtures.LoadGolden(filepath.Join(cfg.fixturesDir, "golden", "results.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestAWSCLI(t *testing.T) {
 		if r.Source.Bucket != in || r.Source.Key != key || r.Source.ETag != trimETag(src.ETag) || r.Error != nil {
 			t.Errorf("result source %+v error %v; want %s/%s etag %s, no error", r.Source, r.Error, in, key, trimETag(src.ETag))
 		}
-		if err := face.CompareGolden(r, golden[fixture], boxTol, descTol); err != nil {
+		if err := fixtures.CompareGolden(r, golden[fixture], boxTol, descTol); err != nil {
 			t.Errorf("differs from golden %q: %v", fixture, err)
 		}
 		t.Logf("e2e: aws s3 cp %q → %d face(s), box %+v", key, len(r.Faces), firstBox(r))
@@ -293,7 +293,7 @@ func TestAWSCLI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", rkey, err)
 		}
-		if err := face.CompareGolden(r, want, boxTol, descTol); err != nil {
+		if err := fixtures.CompareGolden(r, want, boxTol, descTol); err != nil {
 			t.Errorf("differs from golden %q: %v", fixture, err)
 		}
 		t.Logf("e2e: aws lambda invoke %q → %s (%d faces)", key, body, len(r.Faces))

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/fixtures"
 )
 
 // redeliveryWait bounds each step of TestRedelivery.
@@ -94,7 +94,7 @@ func TestRedelivery(t *testing.T) {
 		if r3.Source.ETag != etag3 || r3.Source.Size != size3 {
 			t.Errorf("replaced result has source etag %q size %d, want %q size %d", r3.Source.ETag, r3.Source.Size, etag3, size3)
 		}
-		if err := face.CompareGolden(r3, s.golden[second], boxTol, descTol); err != nil {
+		if err := fixtures.CompareGolden(r3, s.golden[second], boxTol, descTol); err != nil {
 			t.Errorf("replaced result differs from golden %q: %v", second, err)
 		}
 		t.Logf("e2e: %q replaced with %s: result now for ETag %s", key, second, r3.Source.ETag)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/result"
 )
 
@@ -106,7 +106,7 @@ func checkResult(t *testing.T, s *suite, u *upload) {
 	if len(r.Faces) != e.Faces {
 		t.Errorf("%d faces, manifest says %d (%s)", len(r.Faces), e.Faces, e.Note)
 	}
-	if err := face.CompareGolden(r, s.golden[u.Fixture], boxTol, descTol); err != nil {
+	if err := fixtures.CompareGolden(r, s.golden[u.Fixture], boxTol, descTol); err != nil {
 		t.Errorf("differs from golden %q beyond %d px / %g: %v", u.Fixture, boxTol, descTol, err)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/facevec/facevec/fixtures"
-	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/localstack"
 	"github.com/facevec/facevec/localstack/provision"
 	"github.com/facevec/facevec/result"
@@ -175,7 +174,7 @@ func (s *suite) loadExpectations() error {
 	for _, e := range entries {
 		s.manifest[e.Path] = e
 	}
-	s.golden, err = face.LoadGolden(filepath.Join(s.cfg.fixturesDir, "golden", "results.jsonl"))
+	s.golden, err = fixtures.LoadGolden(filepath.Join(s.cfg.fixturesDir, "golden", "results.jsonl"))
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 	"github.com/facevec/facevec/function/handler"
 )
 
@@ -43,7 +43,7 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		return nil, err
 	}
 	// Lambda gives vCPUs in proportion to memory; one dlib worker per CPU.
-	enc, err := face.New(cfg.ModelsDir, face.WithWorkers(runtime.NumCPU()))
+	enc, err := dlib.New(cfg.ModelsDir, dlib.WithWorkers(runtime.NumCPU()))
 	if err != nil {
 		return nil, fmt.Errorf("load models from %s (set %s): %w", cfg.ModelsDir, handler.EnvModels, err)
 	}

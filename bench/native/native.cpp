@@ -16,7 +16,7 @@
 //
 //   native [--models DIR] [--n N] [--cnn] [--cnn-n N] [--stages a,b] [--round R] IMAGE...
 //
-// Build: g++ -O3 -std=c++14 -I function/face native.cpp -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread
+// Build: g++ -O3 -std=c++14 -I function/face/dlib native.cpp -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,7 +37,7 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_transforms.h>
 
-#include "dlib_nets.h" // function/face: the same network types as facevec
+#include "dlib_nets.h" // function/face/dlib: the same network types as facevec
 
 extern "C" void openblas_set_num_threads(int);
 

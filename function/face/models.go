@@ -42,8 +42,8 @@ func ModelsDir(flag string) string {
 	return "models"
 }
 
-// verifyFile checks path's SHA-256 against want.
-func verifyFile(path, want string) error {
+// VerifyFile checks path's SHA-256 against want.
+func VerifyFile(path, want string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%w: %s missing or unreadable (run `make models`): %v", ErrModel, path, err)
@@ -57,57 +57,4 @@ func verifyFile(path, want string) error {
 		return fmt.Errorf("%w: %s has SHA-256 %s, want %s (corrupt or wrong file; run `make models`)", ErrModel, path, got, want)
 	}
 	return nil
-}
-
-// hogPath returns the serialised HOG detector in dir, creating it there
-// when missing (atomically, so concurrent starts don't see a partial
-// file). A read-only dir (a Lambda package without it) falls back to the
-// temp dir.
-func hogPath(dir string) (string, error) {
-	p := filepath.Join(dir, HOGFile)
-	if _, err := os.Stat(p); err == nil {
-		return p, nil
-	}
-	for _, d := range []string{dir, os.TempDir()} {
-		p := filepath.Join(d, HOGFile)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		tmp, err := os.CreateTemp(d, HOGFile+".*")
-		if err != nil {
-			continue
-		}
-		tmp.Close()
-		// CreateTemp makes the file 0600; the detector is shipped in the
-		// Lambda package, which an unprivileged user must be able to read.
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			os.Remove(tmp.Name())
-			continue
-		}
-		if err := saveHOG(tmp.Name()); err != nil {
-			os.Remove(tmp.Name())
-			return "", fmt.Errorf("%w: %v", ErrModel, err)
-		}
-		if err := os.Rename(tmp.Name(), p); err != nil {
-			os.Remove(tmp.Name())
-			continue
-		}
-		return p, nil
-	}
-	return "", fmt.Errorf("%w: cannot write %s in %s or %s", ErrModel, HOGFile, dir, os.TempDir())
-}
-
-// PrepareModels verifies the three dlib files in dir and writes the
-// serialised HOG detector next to them. `make models` calls it (through
-// `facevec models`) so that packages ship the fast-loading detector.
-func PrepareModels(dir string) error {
-	for _, f := range []struct{ name, sum string }{
-		{RecognizerFile, RecognizerSHA256}, {ShapeFile, ShapeSHA256}, {CNNFile, CNNSHA256},
-	} {
-		if err := verifyFile(filepath.Join(dir, f.name), f.sum); err != nil {
-			return err
-		}
-	}
-	_, err := hogPath(dir)
-	return err
 }

@@ -27,7 +27,7 @@ var ErrNoRecords = errors.New("event holds no S3 records")
 // failed in a way a later attempt can fix; Lambda then retries the event.
 var ErrRetryable = errors.New("retryable failure")
 
-// Encoder is the part of *face.Encoder the handler uses.
+// Encoder is the part of *dlib.Encoder the handler uses.
 type Encoder interface {
 	Encode(ctx context.Context, data []byte, p face.Params) (*result.Result, error)
 	Workers() int

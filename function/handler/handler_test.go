@@ -14,6 +14,7 @@ import (
 
 	"github.com/facevec/facevec/fixtures"
 	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 	"github.com/facevec/facevec/function/handler"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 	"github.com/facevec/facevec/result"
@@ -531,7 +532,7 @@ func TestConcurrentRecords(t *testing.T) {
 // countingEncoder is the real encoder, recording how many Encode calls
 // overlap.
 type countingEncoder struct {
-	*face.Encoder
+	*dlib.Encoder
 	mu           sync.Mutex
 	inFlight, hi int
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 	"github.com/facevec/facevec/function/handler"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 	"github.com/facevec/facevec/result"
@@ -82,18 +83,18 @@ func modelsDir(t testing.TB) string {
 
 var (
 	encOnce sync.Once
-	enc     *face.Encoder
+	enc     *dlib.Encoder
 	encErr  error
 )
 
 // testEncoder is one encoder for the whole package: loading the models
 // takes a while, and the handler must work with a shared encoder anyway.
-func testEncoder(t testing.TB) *face.Encoder {
+func testEncoder(t testing.TB) *dlib.Encoder {
 	t.Helper()
 	dir := modelsDir(t)
-	encOnce.Do(func() { enc, encErr = face.New(dir, face.WithWorkers(2)) })
+	encOnce.Do(func() { enc, encErr = dlib.New(dir, dlib.WithWorkers(2)) })
 	if encErr != nil {
-		t.Fatalf("face.New(%s): %v", dir, encErr)
+		t.Fatalf("dlib.New(%s): %v", dir, encErr)
 	}
 	return enc
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 	"github.com/facevec/facevec/function/handler"
 	"github.com/facevec/facevec/result"
 )
@@ -14,7 +15,7 @@ import (
 // stallingEncoder is the real encoder behind a call that, like a long
 // dlib detection, ignores the context for a while.
 type stallingEncoder struct {
-	*face.Encoder
+	*dlib.Encoder
 	stall time.Duration
 }
 

@@ -8,7 +8,7 @@ import (
 	"image/png"
 	"os"
 
-	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 	"github.com/facevec/facevec/result"
 )
 
@@ -44,7 +44,7 @@ func runAnnotate(ctx context.Context, args []string, stdio IO) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", pos[0], err)
 	}
-	img, _, err := face.Decode(data, p.Limits)
+	img, _, err := dlib.Decode(data, p.Limits)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", pos[0], err)
 	}

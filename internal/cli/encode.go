@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 	"github.com/facevec/facevec/result"
 )
 
@@ -70,7 +71,7 @@ func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
 
 // encodeAll encodes files with up to workers in flight and yields the
 // results in input order.
-func encodeAll(ctx context.Context, enc *face.Encoder, files []string, params face.Params, workers int, maxBytes int64) <-chan *result.Result {
+func encodeAll(ctx context.Context, enc *dlib.Encoder, files []string, params face.Params, workers int, maxBytes int64) <-chan *result.Result {
 	slots := make([]chan *result.Result, len(files))
 	for i := range slots {
 		slots[i] = make(chan *result.Result, 1)
@@ -114,7 +115,7 @@ func encodeAll(ctx context.Context, enc *face.Encoder, files []string, params fa
 	return out
 }
 
-func encodeFile(ctx context.Context, enc *face.Encoder, path string, p face.Params, maxBytes int64) *result.Result {
+func encodeFile(ctx context.Context, enc *dlib.Encoder, path string, p face.Params, maxBytes int64) *result.Result {
 	src := result.Source{File: path}
 	data, err := readImage(path, maxBytes)
 	if err != nil {

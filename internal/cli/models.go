@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 )
 
 func runModels(_ context.Context, args []string, stdio IO) (int, error) {
@@ -18,7 +19,7 @@ func runModels(_ context.Context, args []string, stdio IO) (int, error) {
 		return 0, usageErr(stdio, fs, "unexpected arguments %q", rest)
 	}
 	d := face.ModelsDir(*dir)
-	if err := face.PrepareModels(d); err != nil {
+	if err := dlib.PrepareModels(d); err != nil {
 		return 0, err
 	}
 	fmt.Fprintf(stdio.Stderr, "models: %s verified; %s ready\n", d, face.HOGFile)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 	"github.com/facevec/facevec/function/face/imagefmt"
 )
 
@@ -70,7 +71,7 @@ const defaultMaxBytes = 256 << 20
 // open loads the encoder with as many workers as can help: one per image
 // at most, and no more than the CPUs (each worker holds its own copy of the
 // networks, ~100 MB, and dlib keeps one core busy).
-func (f *imageFlags) open(inputs int, stderr io.Writer) (*face.Encoder, error) {
+func (f *imageFlags) open(inputs int, stderr io.Writer) (*dlib.Encoder, error) {
 	w := max(f.workers, 1)
 	if limit := max(min(inputs, runtime.NumCPU()), 1); w > limit {
 		if f.workers > runtime.NumCPU() {
@@ -79,5 +80,5 @@ func (f *imageFlags) open(inputs int, stderr io.Writer) (*face.Encoder, error) {
 		w = limit
 	}
 	f.workers = w
-	return face.New(face.ModelsDir(f.models), face.WithWorkers(w))
+	return dlib.New(face.ModelsDir(f.models), dlib.WithWorkers(w))
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/tiff"
+
+	"github.com/facevec/facevec/fixtures/exif"
 )
 
 // BenchmarkDecode decodes a ~1 MP (1024x1024) photo-like image per format,
@@ -57,7 +59,7 @@ func BenchmarkDecode(b *testing.B) {
 
 // BenchmarkReadHeader is what every object pays before the size check.
 func BenchmarkReadHeader(b *testing.B) {
-	jpg, err := WithOrientation(encodeJPEG(b, photoImage(256, 256), 90), 6)
+	jpg, err := exif.WithOrientation(encodeJPEG(b, photoImage(256, 256), 90), 6)
 	if err != nil {
 		b.Fatal(err)
 	}

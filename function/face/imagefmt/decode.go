@@ -6,7 +6,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"log/slog"
+	"runtime/debug"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -24,18 +24,28 @@ import (
 // f is "" the format is sniffed. Lossy WebP is converted exactly as
 // libwebp (and so Pillow) converts it, not with Go's full-range YCbCr.
 //
-// Decode does not enforce Limits: run ReadHeader and Limits.Check first.
-// It does make sure the decoder sees the dimensions ReadHeader reported,
-// so a passed Check bounds the allocation. Errors wrap
+// Decode does not enforce Limits; Load is the pipeline that does. It does
+// make sure the decoder sees the dimensions the header reports, so a
+// passed Limits.Check bounds the allocation. Errors wrap
 // result.ErrDecodeFailed (corrupt or truncated data) or
 // result.ErrUnsupportedFormat (a variant Go cannot decode) with the reason.
 func Decode(data []byte, f Format) (*RGB, error) {
-	if f == "" {
-		var err error
-		if f, err = Sniff(data); err != nil {
-			return nil, err
-		}
+	if f != "" && !f.Supported() {
+		return nil, result.Errorf(result.CodeUnsupportedFormat, "%s is not a supported format", f.Name())
 	}
+	h, err := ReadHeader(data)
+	if err != nil {
+		return nil, err
+	}
+	if f != "" && h.Format != f {
+		return nil, result.Errorf(result.CodeDecodeFailed, "file is %s, not %s", h.Format.Name(), f.Name())
+	}
+	return decodeGo(data, h)
+}
+
+// decodeGo is Decode for a header already read.
+func decodeGo(data []byte, h Header) (*RGB, error) {
+	f := h.Format
 	if !f.Supported() {
 		return nil, result.Errorf(result.CodeUnsupportedFormat, "%s is not a supported format", f.Name())
 	}
@@ -43,7 +53,7 @@ func Decode(data []byte, f Format) (*RGB, error) {
 		return nil, result.Errorf(result.CodeUnsupportedFormat,
 			"animated WebP images are not supported; %s", convertHint)
 	}
-	if err := sameDimensions(data, f); err != nil {
+	if err := sameDimensions(data, h); err != nil {
 		return nil, err
 	}
 	img, err := decodeImage(data, f)
@@ -67,32 +77,13 @@ func Decode(data []byte, f Format) (*RGB, error) {
 	return ToRGB(img), nil
 }
 
-// Load is the whole pipeline for an untrusted file: Sniff, ReadHeader,
-// Limits.Check on len(data), Decode, then Upright. The returned header is
-// the stored one (Width and Height before orientation).
-func Load(data []byte, l Limits) (*RGB, Header, error) {
-	h, err := ReadHeader(data)
-	if err != nil {
-		return nil, h, err
-	}
-	if err := l.Check(int64(len(data)), h); err != nil {
-		return nil, h, err
-	}
-	im, err := Decode(data, h.Format)
-	if err != nil {
-		return nil, h, err
-	}
-	return im.Upright(h.Orientation), h, nil
-}
-
 // decodeImage runs the Go decoder for f. A panic inside a decoder (they are
 // third-party code fed hostile bytes) becomes a *DecoderPanicError instead
 // of killing the process.
 func decodeImage(data []byte, f Format) (img image.Image, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			slog.Error("image decoder panicked", "format", string(f), "bytes", len(data), "panic", v)
-			img, err = nil, &DecoderPanicError{Format: f, Value: v}
+			img, err = nil, &DecoderPanicError{Format: f, Value: v, Stack: debug.Stack()}
 		}
 	}()
 	r := bytes.NewReader(data)
@@ -114,23 +105,17 @@ func decodeImage(data []byte, f Format) (img image.Image, err error) {
 }
 
 // sameDimensions checks that the Go decoder's own header parse agrees with
-// ReadHeader. For JPEG, ReadHeader walks the markers itself (to report
+// the header read. For JPEG, ReadHeader walks the markers itself (to report
 // variants Go cannot decode); a disagreement would let a file pass
-// Limits.Check with one size and allocate another.
-func sameDimensions(data []byte, f Format) error {
-	h, err := ReadHeader(data)
-	if err != nil {
-		return err
-	}
-	if h.Format != f {
-		return result.Errorf(result.CodeDecodeFailed, "file is %s, not %s", h.Format.Name(), f.Name())
-	}
-	if f != JPEG {
-		return nil // ReadHeader already used the Go decoder's DecodeConfig
+// Limits.Check with one size and allocate another. For the other formats
+// ReadHeader already used the Go decoder's DecodeConfig.
+func sameDimensions(data []byte, h Header) error {
+	if h.Format != JPEG {
+		return nil
 	}
 	c, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return decodeError(f, err)
+		return decodeError(JPEG, err)
 	}
 	if c.Width != h.Width || c.Height != h.Height {
 		return result.Errorf(result.CodeDecodeFailed,

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/image/tiff"
 
+	"github.com/facevec/facevec/fixtures/exif"
 	"github.com/facevec/facevec/result"
 )
 
@@ -255,11 +256,12 @@ func TestLoad(t *testing.T) {
 	up := gridImage(gridW, gridH)
 	for o := 1; o <= 8; o++ {
 		st := stored(ToRGB(up), o)
-		jpg, err := WithOrientation(encodeJPEG(t, st, 95), o)
+		jpg, err := exif.WithOrientation(encodeJPEG(t, st, 95), o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		im, h, err := Load(jpg, Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20})
+		ld, err := Load(jpg, Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20}, nil)
+		im, h := ld.Image, ld.Header
 		if err != nil {
 			t.Fatalf("o=%d: Load: %v", o, err)
 		}
@@ -270,7 +272,8 @@ func TestLoad(t *testing.T) {
 	}
 	// exiftool's own orientation-8 file displays as the grid turned a
 	// quarter: stored is the grid itself, so upright is the grid rotated CCW.
-	im, h, err := Load(readTestdata(t, "exiftool8.jpg"), Limits{})
+	ld, err := Load(readTestdata(t, "exiftool8.jpg"), Limits{}, nil)
+	im, h := ld.Image, ld.Header
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,12 +283,12 @@ func TestLoad(t *testing.T) {
 	back := im.Upright(6) // rotating CW undoes the CCW display rotation
 	checkGrid(t, back, 12)
 
-	_, _, err = Load(encodePNG(t, gridImage(2000, 2000)), Limits{MaxPixels: 1_000_000})
+	_, err = Load(encodePNG(t, gridImage(2000, 2000)), Limits{MaxPixels: 1_000_000}, nil)
 	wantCode(t, err, result.CodeTooLarge)
 	if !strings.Contains(err.Error(), "image is 2000x2000 (4.0 MP), over the limit of 1.0 MP") {
 		t.Errorf("message %q", err)
 	}
-	_, _, err = Load([]byte{}, Limits{})
+	_, err = Load([]byte{}, Limits{}, nil)
 	wantCode(t, err, result.CodeDecodeFailed)
 }
 

@@ -4,21 +4,21 @@
 // decodes the formats dlib cannot (GIF, WebP, BMP, TIFF, CMYK JPEG) and
 // turns any Go colour model into packed 8-bit RGB.
 //
-// The intended order of calls for an untrusted file is
+// Load is the pipeline for an untrusted file, and the one place it runs:
 //
-//	f, err := imagefmt.Sniff(data)          // unsupported_format / decode_failed
-//	h, err := imagefmt.ReadHeader(data)     // decode_failed on a broken header
-//	err = limits.Check(int64(len(data)), h) // too_large before any allocation
-//	im, err := imagefmt.Decode(data, f)     // or dlib for JPEG and PNG
-//	im = im.Upright(h.Orientation)
+//	ReadHeader          // once: format, size, orientation; decode_failed on a broken header
+//	Limits.Check        // too_large before any allocation
+//	Header.Truncated    // a JPEG cut short is refused, not padded with grey
+//	NativeDecoder or Go // the encoder plugs dlib's loaders in for JPEG and PNG
+//	Upright             // EXIF orientation applied
 //
-// (Load does all of it in one call.) Every error wraps one of the sentinels
+// Every error wraps one of the sentinels
 // of package result, so result.CodeOf maps it to the schema's error code,
-// and its text says what is wrong in plain words.
+// and its text says what is wrong in plain words. Nothing here logs: a
+// decoder panic comes back as a *DecoderPanicError with its stack.
 //
 // Everything here is meant to be safe on hostile input: header parsers are
 // bounded by the input length, never follow offsets in loops and never
-// allocate from a size field they have not checked. Decode trusts the
-// caller to have run Limits.Check on the header first; it verifies that the
-// decoder sees the same dimensions as ReadHeader so that the check holds.
+// allocate from a size field they have not checked. The decode verifies that
+// the decoder sees the same dimensions as the header so that the check holds.
 package imagefmt

@@ -67,7 +67,8 @@ func decodeError(f Format, err error) error {
 // cannot take down a worker; it wraps result.ErrDecodeFailed.
 type DecoderPanicError struct {
 	Format Format
-	Value  any // what the decoder panicked with
+	Value  any    // what the decoder panicked with
+	Stack  []byte // the decoder's stack when it panicked, for the caller's log
 }
 
 func (e *DecoderPanicError) Error() string {

@@ -6,6 +6,8 @@ import (
 	"image/jpeg"
 	"strings"
 	"testing"
+
+	"github.com/facevec/facevec/fixtures/exif"
 )
 
 func TestWithOrientationRoundTrip(t *testing.T) {
@@ -17,12 +19,12 @@ func TestWithOrientationRoundTrip(t *testing.T) {
 	}
 	for name, src := range sources {
 		for o := 1; o <= 8; o++ {
-			out, err := WithOrientation(src, o)
+			out, err := exif.WithOrientation(src, o)
 			if err != nil {
-				t.Fatalf("%s: WithOrientation(%d): %v", name, o, err)
+				t.Fatalf("%s: exif.WithOrientation(%d): %v", name, o, err)
 			}
 			if got := Orientation(out, JPEG); got != o {
-				t.Errorf("%s: Orientation after WithOrientation(%d) = %d", name, o, got)
+				t.Errorf("%s: Orientation after exif.WithOrientation(%d) = %d", name, o, got)
 			}
 			h, err := ReadHeader(out)
 			if err != nil || h.Orientation != o || h.Width != gridW || h.Height != gridH {
@@ -77,7 +79,7 @@ func TestWithOrientationErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := WithOrientation(tt.data, tt.o)
+			out, err := exif.WithOrientation(tt.data, tt.o)
 			if err == nil || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("err = %v, want %q", err, tt.msg)
 			}
@@ -91,7 +93,7 @@ func TestWithOrientationErrors(t *testing.T) {
 func TestOrientationOutOfRange(t *testing.T) {
 	jpg := encodeJPEG(t, gridImage(8, 8), 90)
 	for _, o := range []int{0, 9, 255, 0xffff} {
-		out, err := WithOrientation(jpg, o)
+		out, err := exif.WithOrientation(jpg, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,8 +150,8 @@ func TestExifOrientationParsing(t *testing.T) {
 	}{
 		{"little-endian SHORT", tiffWith(le, 8, 2, 0, other, [4]uint32{0x0112, 3, 1, 6}), 6},
 		{"big-endian SHORT", tiffWith(be, 8, 2, 0, other, [4]uint32{0x0112, 3, 1, 8}), 8},
-		{"our writer, both orders", exifTIFF(le, 5), 5},
-		{"our writer, big-endian", exifTIFF(be, 7), 7},
+		{"our writer, both orders", exif.TIFF(le, 5), 5},
+		{"our writer, big-endian", exif.TIFF(be, 7), 7},
 		{"IFD0 after padding", tiffWith(be, 40, 1, 0, [4]uint32{0x0112, 3, 1, 3}), 3},
 		{"LONG type", tiffWith(le, 8, 1, 0, [4]uint32{0x0112, 4, 1, 2}), 2},
 		{"BYTE type", tiffWith(le, 8, 1, 0, [4]uint32{0x0112, 1, 1, 4}), 4},
@@ -166,7 +168,7 @@ func TestExifOrientationParsing(t *testing.T) {
 		{"next-IFD loop to itself", tiffWith(le, 8, 1, 8, other), 1},
 		{"next-IFD loop, tag present", tiffWith(be, 8, 1, 8, [4]uint32{0x0112, 3, 1, 6}), 6},
 		{"bad magic", append([]byte("II\x2b\x00"), tiffWith(le, 8, 1, 0, [4]uint32{0x0112, 3, 1, 6})[4:]...), 1},
-		{"bad byte order", append([]byte("XX"), exifTIFF(le, 6)[2:]...), 1},
+		{"bad byte order", append([]byte("XX"), exif.TIFF(le, 6)[2:]...), 1},
 		{"header only", []byte("MM\x00*"), 1},
 		{"empty", nil, 1},
 		{"garbage", bytes.Repeat([]byte{0xa5}, 300), 1},
@@ -194,7 +196,7 @@ func TestExifOrientationParsing(t *testing.T) {
 func insertAPP1(t testing.TB, jpg, tiff []byte) []byte {
 	t.Helper()
 	out := append([]byte{}, jpg[:2]...)
-	out = append(out, exifSegment(tiff)...)
+	out = append(out, exif.Segment(tiff)...)
 	return append(out, jpg[2:]...)
 }
 
@@ -208,7 +210,7 @@ func TestOrientationContainers(t *testing.T) {
 	hugeAPP1 := append([]byte{}, jpg[:2]...)
 	hugeAPP1 = append(hugeAPP1, 0xff, 0xe1, 0xff, 0xff) // length runs past the end
 	hugeAPP1 = append(hugeAPP1, "Exif\x00\x00"...)
-	hugeAPP1 = append(hugeAPP1, exifTIFF(binary.BigEndian, 6)...)
+	hugeAPP1 = append(hugeAPP1, exif.TIFF(binary.BigEndian, 6)...)
 
 	tests := []struct {
 		name string
@@ -216,14 +218,14 @@ func TestOrientationContainers(t *testing.T) {
 		f    Format
 		want int
 	}{
-		{"png eXIf", pngWithChunk(t, pngb, "eXIf", exifTIFF(binary.BigEndian, 7)), PNG, 7},
-		{"png eXIf with an Exif prefix", pngWithChunk(t, pngb, "eXIf", append([]byte("Exif\x00\x00"), exifTIFF(binary.LittleEndian, 3)...)), PNG, 3},
+		{"png eXIf", pngWithChunk(t, pngb, "eXIf", exif.TIFF(binary.BigEndian, 7)), PNG, 7},
+		{"png eXIf with an Exif prefix", pngWithChunk(t, pngb, "eXIf", append([]byte("Exif\x00\x00"), exif.TIFF(binary.LittleEndian, 3)...)), PNG, 3},
 		{"png eXIf garbage", pngWithChunk(t, pngb, "eXIf", []byte("not a tiff at all")), PNG, 1},
 		{"png without eXIf", pngb, PNG, 1},
 		{"png chunk length past the end", append(pngHeaderOnly(4, 4, 8, 2), 0x7f, 0xff, 0xff, 0xff, 'e', 'X', 'I', 'f'), PNG, 1},
 		{"webp from cwebp -metadata exif", readTestdata(t, "orient6.webp"), WebP, 6},
-		{"webp hand-built EXIF chunk", riffFile([2]string{"VP8X", vp8x}, [2]string{"VP8 ", string(vp8)}, [2]string{"EXIF", string(exifTIFF(binary.LittleEndian, 8))}), WebP, 8},
-		{"webp odd-sized chunk before EXIF", riffFile([2]string{"VP8X", vp8x}, [2]string{"XYZW", "odd"}, [2]string{"EXIF", string(exifTIFF(binary.BigEndian, 2))}), WebP, 2},
+		{"webp hand-built EXIF chunk", riffFile([2]string{"VP8X", vp8x}, [2]string{"VP8 ", string(vp8)}, [2]string{"EXIF", string(exif.TIFF(binary.LittleEndian, 8))}), WebP, 8},
+		{"webp odd-sized chunk before EXIF", riffFile([2]string{"VP8X", vp8x}, [2]string{"XYZW", "odd"}, [2]string{"EXIF", string(exif.TIFF(binary.BigEndian, 2))}), WebP, 2},
 		{"webp without EXIF", lossy, WebP, 1},
 		{"webp chunk size past the end", append(riffFile([2]string{"VP8X", vp8x}), "EXIF\xff\xff\xff\x7f"...), WebP, 1},
 		{"jpeg from exiftool (little-endian, full IFD0)", readTestdata(t, "exiftool8.jpg"), JPEG, 8},
@@ -245,7 +247,7 @@ func TestOrientationContainers(t *testing.T) {
 		})
 	}
 	// The eXIf chunk leaves the PNG decodable (CRC right, chunk ignored).
-	if _, err := Decode(pngWithChunk(t, pngb, "eXIf", exifTIFF(binary.BigEndian, 7)), PNG); err != nil {
+	if _, err := Decode(pngWithChunk(t, pngb, "eXIf", exif.TIFF(binary.BigEndian, 7)), PNG); err != nil {
 		t.Fatalf("decode PNG with eXIf: %v", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/facevec/facevec/fixtures/exif"
 )
 
 // fuzzLimits keeps FuzzDecode from allocating more than a few tens of MB
@@ -58,8 +60,8 @@ func FuzzReadHeader(f *testing.F) {
 // reads back.
 func FuzzOrientation(f *testing.F) {
 	addSeeds(f)
-	f.Add(exifTIFF(binary.BigEndian, 6))
-	f.Add(exifTIFF(binary.LittleEndian, 3))
+	f.Add(exif.TIFF(binary.BigEndian, 6))
+	f.Add(exif.TIFF(binary.LittleEndian, 3))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, fm := range append([]Format{""}, Formats...) {
 			if o := Orientation(data, fm); o < 1 || o > 8 {
@@ -69,12 +71,12 @@ func FuzzOrientation(f *testing.F) {
 		if o := exifOrientation(data); o < 1 || o > 8 {
 			t.Fatalf("exifOrientation = %d", o)
 		}
-		out, err := WithOrientation(data, 6)
+		out, err := exif.WithOrientation(data, 6)
 		if err != nil {
 			return
 		}
 		if o := Orientation(out, JPEG); o != 6 {
-			t.Fatalf("WithOrientation(6) reads back %d", o)
+			t.Fatalf("exif.WithOrientation(6) reads back %d", o)
 		}
 	})
 }

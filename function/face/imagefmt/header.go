@@ -39,6 +39,10 @@ type Header struct {
 	Orientation   int    // EXIF orientation 1..8; 1 when absent or invalid
 	BitDepth      int    // bits per sample (1..16), best effort
 	ColorModel    string // one of the Color* constants, best effort
+	// Truncated is set for a JPEG whose entropy-coded data is cut short: no
+	// end-of-image marker after the first start-of-scan (an EOI inside an
+	// EXIF thumbnail, before the scan, does not count). Load refuses it.
+	Truncated bool
 }
 
 // Pixels is Width*Height, saturating instead of overflowing.
@@ -111,6 +115,7 @@ func jpegHeader(data []byte) (Header, error) {
 		Orientation: exifOrientation(info.Exif),
 		BitDepth:    info.Precision,
 		ColorModel:  info.colorModel(),
+		Truncated:   err != nil || info.ScanStart == 0 || bytes.LastIndex(data[info.ScanStart:], []byte{0xff, mEOI}) < 0,
 	}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
+	"github.com/facevec/facevec/fixtures/exif"
 	"github.com/facevec/facevec/result"
 )
 
@@ -127,31 +128,31 @@ func TestReadHeader(t *testing.T) {
 		want  Header
 		uprWH [2]int
 	}{
-		{"png rgb", encodePNG(t, grid), Header{PNG, gridW, gridH, 1, 8, ColorRGB}, [2]int{gridW, gridH}},
-		{"png rgba", encodePNG(t, translucentGrid()), Header{PNG, gridW, gridH, 1, 8, ColorRGBA}, [2]int{gridW, gridH}},
-		{"png gray", encodePNG(t, grayGrid()), Header{PNG, gridW, gridH, 1, 8, ColorGray}, [2]int{gridW, gridH}},
-		{"png gray16", encodePNG(t, gray16Grid()), Header{PNG, gridW, gridH, 1, 16, ColorGray}, [2]int{gridW, gridH}},
-		{"png paletted 4-bit", encodePNG(t, palettedGrid()), Header{PNG, gridW, gridH, 1, 4, ColorPaletted}, [2]int{gridW, gridH}},
-		{"png rgb16", encodePNG(t, opaque16), Header{PNG, gridW, gridH, 1, 16, ColorRGB}, [2]int{gridW, gridH}},
-		{"png rgba16", encodePNG(t, wide16(translucentGrid(), false)), Header{PNG, gridW, gridH, 1, 16, ColorRGBA}, [2]int{gridW, gridH}},
-		{"png eXIf orientation 6", pngWithChunk(t, encodePNG(t, grid), "eXIf", exifTIFF(binary.LittleEndian, 6)), Header{PNG, gridW, gridH, 6, 8, ColorRGB}, [2]int{gridH, gridW}},
-		{"jpeg ycbcr", encodeJPEG(t, grid, 90), Header{JPEG, gridW, gridH, 1, 8, ColorYCbCr}, [2]int{gridW, gridH}},
-		{"jpeg gray", encodeJPEG(t, grayGrid(), 90), Header{JPEG, gridW, gridH, 1, 8, ColorGray}, [2]int{gridW, gridH}},
-		{"jpeg progressive", readTestdata(t, "progressive.jpg"), Header{JPEG, gridW, gridH, 1, 8, ColorYCbCr}, [2]int{gridW, gridH}},
-		{"jpeg cmyk (Pillow)", readTestdata(t, "cmyk.jpg"), Header{JPEG, gridW, gridH, 1, 8, ColorCMYK}, [2]int{gridW, gridH}},
-		{"jpeg ycck (ImageMagick)", readTestdata(t, "ycck.jpg"), Header{JPEG, gridW, gridH, 1, 8, ColorYCCK}, [2]int{gridW, gridH}},
-		{"jpeg exiftool orientation 8", readTestdata(t, "exiftool8.jpg"), Header{JPEG, gridW, gridH, 8, 8, ColorYCbCr}, [2]int{gridH, gridW}},
-		{"gif", encodeGIF(t, palettedGrid()), Header{GIF, gridW, gridH, 1, 8, ColorPaletted}, [2]int{gridW, gridH}},
-		{"webp lossy", readTestdata(t, "lossy.webp"), Header{WebP, gridW, gridH, 1, 8, ColorYCbCr}, [2]int{gridW, gridH}},
-		{"webp lossless", readTestdata(t, "lossless.webp"), Header{WebP, gridW, gridH, 1, 8, ColorRGBA}, [2]int{gridW, gridH}},
-		{"webp alpha", readTestdata(t, "alpha.webp"), Header{WebP, gridW, gridH, 1, 8, ColorYCbCrA}, [2]int{gridW, gridH}},
-		{"webp EXIF orientation 6", readTestdata(t, "orient6.webp"), Header{WebP, gridW, gridH, 6, 8, ColorYCbCr}, [2]int{gridH, gridW}},
-		{"bmp 24-bit", encodeBMP(t, grid), Header{BMP, gridW, gridH, 1, 8, ColorRGB}, [2]int{gridW, gridH}},
-		{"bmp paletted", encodeBMP(t, palettedGrid()), Header{BMP, gridW, gridH, 1, 8, ColorPaletted}, [2]int{gridW, gridH}},
-		{"bmp gray", encodeBMP(t, grayGrid()), Header{BMP, gridW, gridH, 1, 8, ColorPaletted}, [2]int{gridW, gridH}},
-		{"tiff rgba", encodeTIFF(t, grid, tiff.Uncompressed), Header{TIFF, gridW, gridH, 1, 8, ColorRGBA}, [2]int{gridW, gridH}},
-		{"tiff gray16 deflate", encodeTIFF(t, gray16Grid(), tiff.Deflate), Header{TIFF, gridW, gridH, 1, 16, ColorGray}, [2]int{gridW, gridH}},
-		{"tiff exiftool orientation 3", readTestdata(t, "orient3.tiff"), Header{TIFF, gridW, gridH, 3, 8, ColorRGBA}, [2]int{gridW, gridH}},
+		{"png rgb", encodePNG(t, grid), Header{PNG, gridW, gridH, 1, 8, ColorRGB, false}, [2]int{gridW, gridH}},
+		{"png rgba", encodePNG(t, translucentGrid()), Header{PNG, gridW, gridH, 1, 8, ColorRGBA, false}, [2]int{gridW, gridH}},
+		{"png gray", encodePNG(t, grayGrid()), Header{PNG, gridW, gridH, 1, 8, ColorGray, false}, [2]int{gridW, gridH}},
+		{"png gray16", encodePNG(t, gray16Grid()), Header{PNG, gridW, gridH, 1, 16, ColorGray, false}, [2]int{gridW, gridH}},
+		{"png paletted 4-bit", encodePNG(t, palettedGrid()), Header{PNG, gridW, gridH, 1, 4, ColorPaletted, false}, [2]int{gridW, gridH}},
+		{"png rgb16", encodePNG(t, opaque16), Header{PNG, gridW, gridH, 1, 16, ColorRGB, false}, [2]int{gridW, gridH}},
+		{"png rgba16", encodePNG(t, wide16(translucentGrid(), false)), Header{PNG, gridW, gridH, 1, 16, ColorRGBA, false}, [2]int{gridW, gridH}},
+		{"png eXIf orientation 6", pngWithChunk(t, encodePNG(t, grid), "eXIf", exif.TIFF(binary.LittleEndian, 6)), Header{PNG, gridW, gridH, 6, 8, ColorRGB, false}, [2]int{gridH, gridW}},
+		{"jpeg ycbcr", encodeJPEG(t, grid, 90), Header{JPEG, gridW, gridH, 1, 8, ColorYCbCr, false}, [2]int{gridW, gridH}},
+		{"jpeg gray", encodeJPEG(t, grayGrid(), 90), Header{JPEG, gridW, gridH, 1, 8, ColorGray, false}, [2]int{gridW, gridH}},
+		{"jpeg progressive", readTestdata(t, "progressive.jpg"), Header{JPEG, gridW, gridH, 1, 8, ColorYCbCr, false}, [2]int{gridW, gridH}},
+		{"jpeg cmyk (Pillow)", readTestdata(t, "cmyk.jpg"), Header{JPEG, gridW, gridH, 1, 8, ColorCMYK, false}, [2]int{gridW, gridH}},
+		{"jpeg ycck (ImageMagick)", readTestdata(t, "ycck.jpg"), Header{JPEG, gridW, gridH, 1, 8, ColorYCCK, false}, [2]int{gridW, gridH}},
+		{"jpeg exiftool orientation 8", readTestdata(t, "exiftool8.jpg"), Header{JPEG, gridW, gridH, 8, 8, ColorYCbCr, false}, [2]int{gridH, gridW}},
+		{"gif", encodeGIF(t, palettedGrid()), Header{GIF, gridW, gridH, 1, 8, ColorPaletted, false}, [2]int{gridW, gridH}},
+		{"webp lossy", readTestdata(t, "lossy.webp"), Header{WebP, gridW, gridH, 1, 8, ColorYCbCr, false}, [2]int{gridW, gridH}},
+		{"webp lossless", readTestdata(t, "lossless.webp"), Header{WebP, gridW, gridH, 1, 8, ColorRGBA, false}, [2]int{gridW, gridH}},
+		{"webp alpha", readTestdata(t, "alpha.webp"), Header{WebP, gridW, gridH, 1, 8, ColorYCbCrA, false}, [2]int{gridW, gridH}},
+		{"webp EXIF orientation 6", readTestdata(t, "orient6.webp"), Header{WebP, gridW, gridH, 6, 8, ColorYCbCr, false}, [2]int{gridH, gridW}},
+		{"bmp 24-bit", encodeBMP(t, grid), Header{BMP, gridW, gridH, 1, 8, ColorRGB, false}, [2]int{gridW, gridH}},
+		{"bmp paletted", encodeBMP(t, palettedGrid()), Header{BMP, gridW, gridH, 1, 8, ColorPaletted, false}, [2]int{gridW, gridH}},
+		{"bmp gray", encodeBMP(t, grayGrid()), Header{BMP, gridW, gridH, 1, 8, ColorPaletted, false}, [2]int{gridW, gridH}},
+		{"tiff rgba", encodeTIFF(t, grid, tiff.Uncompressed), Header{TIFF, gridW, gridH, 1, 8, ColorRGBA, false}, [2]int{gridW, gridH}},
+		{"tiff gray16 deflate", encodeTIFF(t, gray16Grid(), tiff.Deflate), Header{TIFF, gridW, gridH, 1, 16, ColorGray, false}, [2]int{gridW, gridH}},
+		{"tiff exiftool orientation 3", readTestdata(t, "orient3.tiff"), Header{TIFF, gridW, gridH, 3, 8, ColorRGBA, false}, [2]int{gridW, gridH}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

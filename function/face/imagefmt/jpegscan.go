@@ -102,6 +102,7 @@ type jpegInfo struct {
 	Adobe          bool
 	AdobeTransform byte
 	Exif           []byte // TIFF structure of the first APP1 Exif segment
+	ScanStart      int    // offset of the first scan's entropy-coded data; 0 when none was reached
 }
 
 // scanJPEG collects jpegInfo from the markers. The error is the walk's;
@@ -137,6 +138,8 @@ func scanJPEG(data []byte) (jpegInfo, error) {
 			info.JFIF = true
 		case s.Marker == mAPP1 && info.Exif == nil && len(p) >= 6 && string(p[:5]) == "Exif\x00":
 			info.Exif = p[6:]
+		case s.Marker == mSOS:
+			info.ScanStart = s.End
 		case s.Marker == mAPP14 && len(p) >= 12 && string(p[:5]) == "Adobe":
 			info.Adobe = true
 			info.AdobeTransform = p[11]

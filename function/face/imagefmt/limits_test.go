@@ -85,6 +85,6 @@ func TestDecompressionBombRefusedWithoutAllocating(t *testing.T) {
 	}
 
 	// Load runs the same check before decoding.
-	_, _, err = Load(bomb, l)
+	_, err = Load(bomb, l, nil)
 	wantCode(t, err, result.CodeTooLarge)
 }

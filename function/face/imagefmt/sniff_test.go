@@ -116,7 +116,7 @@ func TestRejectsSameEverywhere(t *testing.T) {
 	_, errS := Sniff(heic)
 	_, errH := ReadHeader(heic)
 	_, errD := Decode(heic, "")
-	_, _, errL := Load(heic, Limits{})
+	_, errL := Load(heic, Limits{}, nil)
 	for _, err := range []error{errH, errD, errL} {
 		if err == nil || err.Error() != errS.Error() {
 			t.Errorf("got %v, want %v", err, errS)

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/tiff"
+
+	"github.com/facevec/facevec/fixtures/exif"
 )
 
 // TestRegenerateTestdata rebuilds the committed files in testdata/ that Go
@@ -61,7 +63,7 @@ func TestRegenerateTestdata(t *testing.T) {
 	run("img2webp", "-q", "80", grid, alphaPNG, "-o", td("animated.webp"))
 
 	// EXIF orientation 6 carried over from a JPEG by cwebp -metadata exif.
-	j6, err := WithOrientation(encodeJPEG(t, gridImage(gridW, gridH), 95), 6)
+	j6, err := exif.WithOrientation(encodeJPEG(t, gridImage(gridW, gridH), 95), 6)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +140,7 @@ func writeFuzzSeeds(t *testing.T) {
 	small := gridImage(8, 6)
 	pal := palettedGrid()
 	jpg := encodeJPEG(t, small, 80)
-	j5, err := WithOrientation(jpg, 5)
+	j5, err := exif.WithOrientation(jpg, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +158,7 @@ func writeFuzzSeeds(t *testing.T) {
 		"png_rgb":        encodePNG(t, small),
 		"png_gray16":     encodePNG(t, image.NewGray16(image.Rect(0, 0, 4, 3))),
 		"png_paletted":   encodePNG(t, pal.SubImage(image.Rect(0, 0, 8, 6))),
-		"png_exif6":      pngWithChunk(t, encodePNG(t, small), "eXIf", exifTIFF(binary.BigEndian, 6)),
+		"png_exif6":      pngWithChunk(t, encodePNG(t, small), "eXIf", exif.TIFF(binary.BigEndian, 6)),
 		"png_bomb":       pngHeaderOnly(50000, 50000, 8, 6),
 		"jpeg_exif5":     j5,
 		"jpeg_gray":      encodeJPEG(t, image.NewGray(image.Rect(0, 0, 8, 8)), 50),
@@ -167,7 +169,7 @@ func writeFuzzSeeds(t *testing.T) {
 		"tiff_gray16":    encodeTIFF(t, image.NewGray16(image.Rect(0, 0, 5, 3)), tiff.Deflate),
 		"tiff_nrgba":     encodeTIFF(t, translucentGrid().SubImage(image.Rect(0, 0, 4, 4)), tiff.Uncompressed),
 		"tiff_exif_loop": loop,
-		"webp_exif":      riffFile([2]string{"VP8 ", string(riffChunk(mustRead(t, "testdata/lossy.webp"), "VP8 "))}, [2]string{"EXIF", string(exifTIFF(binary.LittleEndian, 8))}),
+		"webp_exif":      riffFile([2]string{"VP8 ", string(riffChunk(mustRead(t, "testdata/lossy.webp"), "VP8 "))}, [2]string{"EXIF", string(exif.TIFF(binary.LittleEndian, 8))}),
 	}
 	for _, target := range []string{"FuzzReadHeader", "FuzzOrientation", "FuzzDecode"} {
 		dir := filepath.Join("testdata", "fuzz", target)

@@ -3,7 +3,6 @@ package face
 import (
 	"cmp"
 	"fmt"
-	"runtime"
 
 	"github.com/facevec/facevec/function/face/imagefmt"
 	"github.com/facevec/facevec/result"
@@ -47,7 +46,9 @@ const (
 	MaxJitter   = 100
 )
 
-func (p Params) normalized() (Params, error) {
+// Normalized fills the defaults in and checks every setting against its
+// bounds, naming the one that is out of range.
+func (p Params) Normalized() (Params, error) {
 	if p.Detector == "" {
 		p.Detector = DetectorHOG
 	}
@@ -67,30 +68,4 @@ func (p Params) normalized() (Params, error) {
 		p.CNNMaxPixels = DefaultCNNMaxPixels
 	}
 	return p, nil
-}
-
-// Option configures an Encoder.
-type Option func(*config)
-
-type config struct {
-	workers int
-	lazyCNN bool
-}
-
-// WithWorkers sets the number of workers (each with its own networks).
-// The default is runtime.NumCPU().
-func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
-
-// WithCNN loads the CNN detector at start-up instead of on first use.
-func WithCNN() Option { return func(c *config) { c.lazyCNN = false } }
-
-func newConfig(opts []Option) config {
-	c := config{workers: runtime.NumCPU(), lazyCNN: true}
-	for _, o := range opts {
-		o(&c)
-	}
-	if c.workers < 1 {
-		c.workers = 1
-	}
-	return c
 }

@@ -19,7 +19,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/dlib"
 )
 
 func inUseMB() float64 { return float64(C.in_use()) / (1 << 20) }
@@ -27,7 +27,7 @@ func inUseMB() float64 { return float64(C.in_use()) / (1 << 20) }
 func main() {
 	dir := os.Args[1]
 	open := func() {
-		if _, err := face.New(dir, face.WithWorkers(2)); err != nil {
+		if _, err := dlib.New(dir, dlib.WithWorkers(2)); err != nil {
 			fmt.Println("error:", err)
 			os.Exit(1)
 		}

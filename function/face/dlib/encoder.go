@@ -1,4 +1,4 @@
-package face
+package dlib
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/result"
 )
 
@@ -40,20 +41,20 @@ type worker struct {
 	cnnLoaded bool
 }
 
-// New verifies and loads the models in dir (see ModelsDir) and starts the
+// New verifies and loads the models in dir (see face.ModelsDir) and starts the
 // worker pool. The CNN detector is loaded on first use unless WithCNN.
 func New(dir string, opts ...Option) (*Encoder, error) {
 	start := time.Now()
 	cfg := newConfig(opts)
 	initProcess()
 
-	shape := filepath.Join(dir, ShapeFile)
-	resnet := filepath.Join(dir, RecognizerFile)
+	shape := filepath.Join(dir, face.ShapeFile)
+	resnet := filepath.Join(dir, face.RecognizerFile)
 	// Checksums are verified in parallel with building the HOG path; a
 	// mismatch is a hard error naming the file.
 	errs := make(chan error, 2)
-	go func() { errs <- verifyFile(shape, ShapeSHA256) }()
-	go func() { errs <- verifyFile(resnet, RecognizerSHA256) }()
+	go func() { errs <- face.VerifyFile(shape, face.ShapeSHA256) }()
+	go func() { errs <- face.VerifyFile(resnet, face.RecognizerSHA256) }()
 	hog, herr := hogPath(dir)
 	if err := errors.Join(<-errs, <-errs, herr); err != nil {
 		return nil, err
@@ -61,16 +62,16 @@ func New(dir string, opts ...Option) (*Encoder, error) {
 
 	first, err := openNet(shape, resnet, hog)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrModel, err)
+		return nil, fmt.Errorf("%w: %v", face.ErrModel, err)
 	}
-	e := &Encoder{dir: dir, cnnPath: filepath.Join(dir, CNNFile), idle: make(chan *worker, cfg.workers)}
+	e := &Encoder{dir: dir, cnnPath: filepath.Join(dir, face.CNNFile), idle: make(chan *worker, cfg.workers)}
 	e.workers = append(e.workers, &worker{net: first})
 	for len(e.workers) < cfg.workers {
 		n, err := first.clone()
 		if err != nil {
 			// Not e.Close: it waits for workers on idle, and none are yet.
 			closeWorkers(e.workers)
-			return nil, fmt.Errorf("%w: copy the models for worker %d of %d: %v", ErrModel, len(e.workers)+1, cfg.workers, err)
+			return nil, fmt.Errorf("%w: copy the models for worker %d of %d: %v", face.ErrModel, len(e.workers)+1, cfg.workers, err)
 		}
 		e.workers = append(e.workers, &worker{net: n})
 	}
@@ -81,7 +82,7 @@ func New(dir string, opts ...Option) (*Encoder, error) {
 	// of MB of C memory the Go GC does not see). Close makes this a no-op.
 	runtime.AddCleanup(e, closeWorkers, e.workers)
 	if !cfg.lazyCNN {
-		if err := verifyFile(e.cnnPath, CNNSHA256); err != nil {
+		if err := face.VerifyFile(e.cnnPath, face.CNNSHA256); err != nil {
 			e.Close()
 			return nil, err
 		}
@@ -129,7 +130,7 @@ func (e *Encoder) ensureCNN(w *worker) error {
 	if w.cnnLoaded {
 		return nil
 	}
-	if err := verifyFile(e.cnnPath, CNNSHA256); err != nil {
+	if err := face.VerifyFile(e.cnnPath, face.CNNSHA256); err != nil {
 		return err
 	}
 	if err := w.net.loadCNN(e.cnnPath); err != nil {
@@ -144,7 +145,7 @@ func (e *Encoder) ensureCNN(w *worker) error {
 // err is non-nil the result carries the same error with its schema code
 // and no faces. ctx bounds the wait for a worker and is checked between
 // stages (a running dlib call is not interruptible).
-func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Result, error) {
+func (e *Encoder) Encode(ctx context.Context, data []byte, p face.Params) (*result.Result, error) {
 	start := time.Now()
 	res := result.New(result.Source{})
 	fail := func(err error) (*result.Result, error) {
@@ -152,7 +153,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Re
 		res.Fail(err)
 		return res, err
 	}
-	p, err := p.normalized()
+	p, err := p.Normalized()
 	if err != nil {
 		return fail(result.Errorf(result.CodeInternal, "invalid settings: %v", err))
 	}
@@ -171,7 +172,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Re
 	}
 	defer func() { e.idle <- w }()
 
-	if p.Detector == DetectorCNN {
+	if p.Detector == face.DetectorCNN {
 		if err := e.ensureCNN(w); err != nil {
 			return fail(result.Errorf(result.CodeInternal, "%v", err))
 		}
@@ -192,7 +193,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p Params) (*result.Re
 	t = time.Now()
 	dw, dh := detectSize(img.Width, img.Height, p)
 	kind := kindHOG
-	if p.Detector == DetectorCNN {
+	if p.Detector == face.DetectorCNN {
 		kind = kindCNN
 	}
 	var rects []rect

@@ -1,4 +1,4 @@
-package face
+package dlib
 
 /*
 #cgo CXXFLAGS: -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare

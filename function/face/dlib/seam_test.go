@@ -1,4 +1,4 @@
-package face
+package dlib
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/imagefmt"
 	"github.com/facevec/facevec/result"
 )
@@ -91,7 +92,7 @@ func TestSixteenBitPNGKeepsTheHighByte(t *testing.T) {
 func TestCNNLoadFailureIsNotRemembered(t *testing.T) {
 	src := modelsDir(t)
 	dir := t.TempDir()
-	for _, f := range []string{ShapeFile, RecognizerFile, HOGFile} {
+	for _, f := range []string{face.ShapeFile, face.RecognizerFile, face.HOGFile} {
 		if err := os.Symlink(filepath.Join(src, f), filepath.Join(dir, f)); err != nil {
 			t.Fatal(err)
 		}
@@ -103,11 +104,11 @@ func TestCNNLoadFailureIsNotRemembered(t *testing.T) {
 	defer e.Close()
 	photo := fixtureBytes(t, "people/grace hopper.jpg")
 	p := defaultParams
-	p.Detector = DetectorCNN
+	p.Detector = face.DetectorCNN
 	if _, err := e.Encode(context.Background(), photo, p); err == nil {
 		t.Fatal("CNN encode without the CNN model succeeded")
 	}
-	if err := os.Symlink(filepath.Join(src, CNNFile), filepath.Join(dir, CNNFile)); err != nil {
+	if err := os.Symlink(filepath.Join(src, face.CNNFile), filepath.Join(dir, face.CNNFile)); err != nil {
 		t.Fatal(err)
 	}
 	r, err := e.Encode(context.Background(), photo, p)

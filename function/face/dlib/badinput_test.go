@@ -1,4 +1,4 @@
-package face
+package dlib
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/facevec/facevec/fixtures"
+	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/imagefmt"
 	"github.com/facevec/facevec/result"
 )
@@ -80,7 +81,7 @@ func TestBadInputs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := e.Encode(context.Background(), tc.data, Params{Limits: tc.limits})
+			r, err := e.Encode(context.Background(), tc.data, face.Params{Limits: tc.limits})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -102,7 +103,7 @@ func TestBadInputs(t *testing.T) {
 
 func TestInvalidParams(t *testing.T) {
 	e := testEncoder(t)
-	for _, p := range []Params{{Detector: "sift"}, {Upsample: -1}, {Upsample: 9}, {Jitter: 1000}, {MaxSide: -5}} {
+	for _, p := range []face.Params{{Detector: "sift"}, {Upsample: -1}, {Upsample: 9}, {Jitter: 1000}, {MaxSide: -5}} {
 		if _, err := e.Encode(context.Background(), plainJPEG(t, 20, 20), p); err == nil {
 			t.Errorf("%+v: no error", p)
 		}
@@ -111,7 +112,7 @@ func TestInvalidParams(t *testing.T) {
 
 func TestNoFaceImage(t *testing.T) {
 	e := testEncoder(t)
-	r := mustEncode(t, e, plainJPEG(t, 320, 240), Params{Upsample: 1})
+	r := mustEncode(t, e, plainJPEG(t, 320, 240), face.Params{Upsample: 1})
 	if len(r.Faces) != 0 {
 		t.Errorf("%d faces in a gradient", len(r.Faces))
 	}
@@ -124,7 +125,7 @@ func TestCancelledContext(t *testing.T) {
 	e := testEncoder(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r, err := e.Encode(ctx, plainJPEG(t, 64, 64), Params{})
+	r, err := e.Encode(ctx, plainJPEG(t, 64, 64), face.Params{})
 	if !errors.Is(err, result.ErrTimeout) || r.Error == nil || r.Error.Code != result.CodeTimeout {
 		t.Fatalf("err %v, result error %+v; want timeout", err, r.Error)
 	}
@@ -185,7 +186,7 @@ func TestDecodeKeepsLibjpegWarnings(t *testing.T) {
 		t.Error("pixels differ from the clean file's")
 	}
 
-	r := mustEncode(t, testEncoder(t), sloppy, Params{})
+	r := mustEncode(t, testEncoder(t), sloppy, face.Params{})
 	if len(r.Faces) != 1 || len(r.Image.DecoderWarnings) != 1 {
 		t.Errorf("Encode: %d faces, warnings %q; want 1 face and the warning", len(r.Faces), r.Image.DecoderWarnings)
 	}
@@ -207,7 +208,7 @@ func TestTinyImagesBothDetectors(t *testing.T) {
 		if err := png.Encode(&b, img); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []Params{{Detector: DetectorCNN}, {Detector: DetectorCNN, Upsample: 2}, {Detector: DetectorHOG, Upsample: 1}} {
+		for _, p := range []face.Params{{Detector: face.DetectorCNN}, {Detector: face.DetectorCNN, Upsample: 2}, {Detector: face.DetectorHOG, Upsample: 1}} {
 			for range 2 {
 				r := mustEncode(t, e, b.Bytes(), p)
 				if len(r.Faces) != 0 {

@@ -1,9 +1,10 @@
-package face
+package dlib
 
 import (
 	"path/filepath"
 	"testing"
 
+	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/result"
 )
 
@@ -12,7 +13,7 @@ import (
 func TestExtraFixturesReference(t *testing.T) {
 	dir := extraFixtures(t)
 	e := testEncoder(t)
-	p := Params{Detector: DetectorHOG, Upsample: 1}
+	p := face.Params{Detector: face.DetectorHOG, Upsample: 1}
 	enc := func(name string) *result.Result {
 		return mustEncode(t, e, readFile(t, filepath.Join(dir, name)), p)
 	}

@@ -1,4 +1,4 @@
-package face
+package dlib
 
 // Benchmarks per stage, named so bench/compare can pair them with the
 // native dlib baseline (bench/native): Benchmark<Stage>/<variant>/<image>,
@@ -524,7 +524,7 @@ func facevecBinary(b *testing.B) string {
 	if p := os.Getenv("FACEVEC_BIN"); p != "" {
 		return p
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package face
+package dlib
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/result"
 )
 
@@ -23,9 +24,9 @@ func modelsDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("FACEVEC_MODELS")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "models")
+		dir = filepath.Join("..", "..", "..", "models")
 	}
-	if _, err := os.Stat(filepath.Join(dir, RecognizerFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, face.RecognizerFile)); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("models not found in %s (run `make models`)", dir)
 		}
@@ -63,7 +64,7 @@ func readFile(t testing.TB, path string) []byte {
 	return b
 }
 
-func mustEncode(t testing.TB, e *Encoder, data []byte, p Params) *result.Result {
+func mustEncode(t testing.TB, e *Encoder, data []byte, p face.Params) *result.Result {
 	t.Helper()
 	r, err := e.Encode(context.Background(), data, p)
 	if err != nil {

@@ -36,7 +36,7 @@ import (
 	"runtime"
 	"sync"
 
-	_ "github.com/facevec/facevec/function/face"
+	_ "github.com/facevec/facevec/function/face/dlib"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package face
+package dlib
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/facevec/facevec/fixtures"
+	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/imagefmt"
 	"github.com/facevec/facevec/result"
 )
@@ -22,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite fixtures/golden/results.jsonl f
 
 // defaultParams are the Lambda's defaults; the fixtures are all smaller
 // than MAX_SIDE, so the CLI's defaults give the same results.
-var defaultParams = Params{Detector: DetectorHOG, Upsample: 1, MaxSide: 2000,
+var defaultParams = face.Params{Detector: face.DetectorHOG, Upsample: 1, MaxSide: 2000,
 	Limits: imagefmt.Limits{MaxBytes: 25 << 20, MaxPixels: 50_000_000}}
 
 type encoded struct {
@@ -166,7 +167,7 @@ func TestGolden(t *testing.T) {
 		t.Logf("wrote %s", path)
 		return
 	}
-	golden, err := LoadGolden(path)
+	golden, err := fixtures.LoadGolden(path)
 	if err != nil {
 		t.Fatalf("%v (run `make golden`)", err)
 	}
@@ -176,7 +177,7 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s: not in golden (run `make golden`)", f.entry.Path)
 			continue
 		}
-		if err := CompareGolden(f.res, g, 2, 1e-4); err != nil {
+		if err := fixtures.CompareGolden(f.res, g, 2, 1e-4); err != nil {
 			t.Errorf("%s: %v", f.entry.Path, err)
 		}
 	}
@@ -268,7 +269,7 @@ func TestCNNDetector(t *testing.T) {
 	e := testEncoder(t)
 	data := fixtureBytes(t, "people/grace hopper.jpg")
 	hog := mustEncode(t, e, data, defaultParams)
-	cnn := mustEncode(t, e, data, Params{Detector: DetectorCNN, Upsample: 0})
+	cnn := mustEncode(t, e, data, face.Params{Detector: face.DetectorCNN, Upsample: 0})
 	if cnn.Model.Detector != "cnn" || len(cnn.Faces) != 1 {
 		t.Fatalf("cnn: model %+v, %d faces", cnn.Model, len(cnn.Faces))
 	}
@@ -308,7 +309,7 @@ func TestMaxSide(t *testing.T) {
 func TestLoadGoldenRejectsGarbage(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "g.jsonl")
 	os.WriteFile(p, []byte("{not json\n"), 0o644)
-	if _, err := LoadGolden(p); err == nil {
+	if _, err := fixtures.LoadGolden(p); err == nil {
 		t.Fatal("no error for garbage")
 	}
 }
@@ -337,7 +338,7 @@ func TestEXIFOrientationsUpright(t *testing.T) {
 		if r.Image.Width != ref.Image.Width || r.Image.Height != ref.Image.Height {
 			t.Errorf("%s: %dx%d, want %dx%d", f.entry.Path, r.Image.Width, r.Image.Height, ref.Image.Width, ref.Image.Height)
 		}
-		if err := CompareGolden(r, ref, 2, 1); err != nil {
+		if err := fixtures.CompareGolden(r, ref, 2, 1); err != nil {
 			t.Errorf("%s vs upright: %v", f.entry.Path, err)
 		}
 		if d := result.Distance(r.Faces[0].Descriptor, ref.Faces[0].Descriptor); d > 0.15 {

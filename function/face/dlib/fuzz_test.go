@@ -1,4 +1,4 @@
-package face
+package dlib
 
 import (
 	"bytes"
@@ -36,18 +36,18 @@ const decodeHangLimit = 20 * time.Second
 // both paths (libjpeg and dlib's PNG loader, Go's decoders). Small seeds
 // keep each execution of the cgo loaders fast.
 var decodeSeeds = []string{
-	"imagefmt/testdata/cmyk.jpg",
-	"imagefmt/testdata/ycck.jpg",
-	"imagefmt/testdata/exiftool8.jpg",
-	"imagefmt/testdata/progressive.jpg",
-	"imagefmt/testdata/orient3.tiff",
-	"imagefmt/testdata/lossy.webp",
-	"imagefmt/testdata/alpha.webp",
-	"imagefmt/testdata/grid.heic",
-	"../../fixtures/noface/1x1.png",
-	"../../fixtures/bad/huge dimensions.png",
-	"../../fixtures/bad/fake.heic",
-	"../../fixtures/bad/not an image.jpg",
+	"../imagefmt/testdata/cmyk.jpg",
+	"../imagefmt/testdata/ycck.jpg",
+	"../imagefmt/testdata/exiftool8.jpg",
+	"../imagefmt/testdata/progressive.jpg",
+	"../imagefmt/testdata/orient3.tiff",
+	"../imagefmt/testdata/lossy.webp",
+	"../imagefmt/testdata/alpha.webp",
+	"../imagefmt/testdata/grid.heic",
+	"../../../fixtures/noface/1x1.png",
+	"../../../fixtures/bad/huge dimensions.png",
+	"../../../fixtures/bad/fake.heic",
+	"../../../fixtures/bad/not an image.jpg",
 }
 
 // FuzzDecode feeds arbitrary bytes through Decode, which hands JPEG and PNG

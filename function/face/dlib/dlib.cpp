@@ -180,7 +180,7 @@ int decode_jpeg(const uint8_t *data, size_t len, uint8_t *pix, int w, int h, jpe
 	jpeg_read_header(&cinfo, TRUE);
 	if (cinfo.jpeg_color_space != JCS_GRAYSCALE && cinfo.jpeg_color_space != JCS_YCbCr &&
 	    cinfo.jpeg_color_space != JCS_RGB) {
-		// CMYK and YCCK go to Go's decoder (image.go's useDlib).
+		// CMYK and YCCK go to Go's decoder (decode.go's nativeDecoder.Accepts).
 		snprintf(jerr.error, sizeof jerr.error, "unsupported color space %d", int(cinfo.jpeg_color_space));
 		jpeg_destroy_decompress(&cinfo);
 		return -1;
