@@ -45,7 +45,7 @@ func run(out string, check bool, arch string, args []string) error {
 		return err
 	}
 	if err := lambdazip.CheckFile(tmp.Name(), lambdazip.WithArchitecture(arch)); err != nil {
-		return err
+		return fmt.Errorf("%s not written: %w", out, err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
