@@ -124,6 +124,7 @@ check_package() {
 		log "go is not installed: $1 is not re-checked here (make package checked it when it built it)"
 		return 0
 	fi
+	log "checking $1 (modes, Lambda's size quotas, a static x86_64 bootstrap)"
 	(cd "$ROOT" && go run ./function/pack -check "$1") 2>"$TMP/check.err" ||
 		die "$1 is not a package Lambda can run: $(oneline "$TMP/check.err")"
 }
