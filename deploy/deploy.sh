@@ -10,13 +10,19 @@
 #   DEPLOY_BUCKET         bucket for the packaged zip and template; created when
 #                         missing (default <stack>-<account>-<region>-code)
 #   FUNCTION_ZIP          the deployment package (default dist/function.zip)
-#   EXISTING_INPUT_BUCKET use this bucket for the photos instead of creating one
-#                         (always applied: unset means "create one")
+#   EXISTING_INPUT_BUCKET use this bucket for the photos instead of creating one;
+#                         fixed when the stack is created (unset later keeps it)
 #   DETECTOR (hog|cnn) UPSAMPLE JITTER MAX_SIDE MAX_OBJECT_BYTES MAX_PIXELS
 #   OUTPUT_PREFIX MEMORY_MB TIMEOUT_S LOG_RETENTION_DAYS
+#   PERMISSIONS_BOUNDARY RESERVED_CONCURRENCY MAX_EVENT_AGE_S
 #   SMOKE=0               skip the smoke test
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 set -euo pipefail
+#
+# The zip is uploaded with `aws s3 cp` and the template's Code rewritten
+# here, as `aws cloudformation package` would: that command (and deploy's
+# --s3-bucket upload) ignores --endpoint-url in AWS CLI 2.9, so it could
+# not rehearse against LocalStack.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 init deploy
@@ -49,6 +55,13 @@ int_param MAX_OBJECT_BYTES 1 10737418240 MaxObjectBytes
 int_param MAX_PIXELS 1 2147483648 MaxPixels
 int_param MEMORY_MB 128 10240 MemorySize
 int_param TIMEOUT_S 1 900 Timeout
+int_param RESERVED_CONCURRENCY 0 1000000 ReservedConcurrency
+int_param MAX_EVENT_AGE_S 60 21600 MaxEventAgeSeconds
+if [[ -n ${PERMISSIONS_BOUNDARY:-} ]]; then
+	[[ $PERMISSIONS_BOUNDARY =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$ ]] ||
+		die "PERMISSIONS_BOUNDARY='$PERMISSIONS_BOUNDARY': want the ARN of an IAM managed policy (arn:aws:iam::<account>:policy/<name>)"
+	PARAMS+=("PermissionsBoundary=$PERMISSIONS_BOUNDARY")
+fi
 if [[ -n ${LOG_RETENTION_DAYS:-} ]]; then
 	retentions=" 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653 "
 	[[ $LOG_RETENTION_DAYS =~ ^[0-9]+$ && $retentions == *" $LOG_RETENTION_DAYS "* ]] ||
@@ -65,22 +78,40 @@ if [[ -n $EXISTING_INPUT_BUCKET ]]; then
 	[[ $EXISTING_INPUT_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
 		die "EXISTING_INPUT_BUCKET='$EXISTING_INPUT_BUCKET' is not an S3 bucket name"
 fi
-PARAMS+=("ExistingInputBucket=$EXISTING_INPUT_BUCKET")
 
 FUNCTION_ZIP=${FUNCTION_ZIP:-$ROOT/dist/function.zip}
 [[ -f $FUNCTION_ZIP ]] || die "$FUNCTION_ZIP does not exist: build it with 'make package' (or run 'make deploy')"
+FUNCTION_ZIP=$(cd "$(dirname "$FUNCTION_ZIP")" && pwd)/$(basename "$FUNCTION_ZIP")
+check_package "$FUNCTION_ZIP"
 DEPLOY_BUCKET=${DEPLOY_BUCKET:-$STACK_NAME-$ACCOUNT-$REGION-code}
 [[ $DEPLOY_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "DEPLOY_BUCKET='$DEPLOY_BUCKET' is not an S3 bucket name"
 
 # A stack whose first create failed can only be deleted.
+stack_exists=false
 if load_stack; then
+	stack_exists=true
 	case $(stack_status) in
 	ROLLBACK_COMPLETE | ROLLBACK_FAILED | DELETE_FAILED)
 		die "stack $STACK_NAME is in state $(stack_status) and cannot be updated; remove it with 'make undeploy' and deploy again" ;;
-	REVIEW_IN_PROGRESS) ;; # a change set never executed: deploy creates it anew
+	REVIEW_IN_PROGRESS) stack_exists=false ;; # a change set never executed: deploy creates the stack anew
 	*_IN_PROGRESS)
 		die "stack $STACK_NAME is busy ($(stack_status)); wait for it to finish" ;;
 	esac
+fi
+
+# The input bucket is fixed when the stack is created. Unset later, the
+# parameter is left out, so `cloudformation deploy` keeps the stack's value
+# (an override of "" would create a new bucket and leave the old one's
+# notifications pointing at the function). Changing it in place would
+# strand those notifications too, so that is refused.
+if $stack_exists; then
+	current=$(stack_parameter ExistingInputBucket)
+	if [[ -n $EXISTING_INPUT_BUCKET && $EXISTING_INPUT_BUCKET != "$current" ]]; then
+		die "stack $STACK_NAME takes its photos from ${current:-the bucket it created}; it cannot switch to EXISTING_INPUT_BUCKET=$EXISTING_INPUT_BUCKET in place: run 'make undeploy', then deploy again with it (or leave EXISTING_INPUT_BUCKET unset to keep the current one)"
+	fi
+	EXISTING_INPUT_BUCKET=$current
+elif [[ -n $EXISTING_INPUT_BUCKET ]]; then
+	PARAMS+=("ExistingInputBucket=$EXISTING_INPUT_BUCKET")
 fi
 
 # An existing input bucket must be in the stack's region: S3 only notifies
@@ -106,23 +137,35 @@ if ! aws_ s3api head-bucket --bucket "$DEPLOY_BUCKET" 2>"$TMP/head.err"; then
 	aws_ "${create[@]}" >/dev/null
 fi
 
-# The template names its code ../dist/function.zip; a copy beside a link to
-# FUNCTION_ZIP lets any zip be packaged without editing the template.
-mkdir -p "$TMP/src/deploy" "$TMP/src/dist"
-cp "$DEPLOY_DIR/template.yaml" "$TMP/src/deploy/template.yaml"
-ln -s "$(cd "$(dirname "$FUNCTION_ZIP")" && pwd)/$(basename "$FUNCTION_ZIP")" "$TMP/src/dist/function.zip"
+# What `aws cloudformation package` does, done with calls that honour the
+# endpoint: the zip goes to s3://DEPLOY_BUCKET/STACK_NAME/<md5 of the zip>
+# (the key package would choose, so an unchanged zip is neither uploaded
+# nor deployed again) and the template's Code points there.
+code_key="$STACK_NAME/$(md5_of "$FUNCTION_ZIP")"
+if aws_ s3api head-object --bucket "$DEPLOY_BUCKET" --key "$code_key" >/dev/null 2>"$TMP/head.err"; then
+	log "s3://$DEPLOY_BUCKET/$code_key is already there (same zip)"
+else
+	grep -Eq '404|Not Found|NoSuchKey' "$TMP/head.err" ||
+		die "check s3://$DEPLOY_BUCKET/$code_key: $(oneline "$TMP/head.err")"
+	log "uploading $FUNCTION_ZIP to s3://$DEPLOY_BUCKET/$code_key"
+	aws_ s3 cp --only-show-errors "$FUNCTION_ZIP" "s3://$DEPLOY_BUCKET/$code_key" 2>"$TMP/cp.err" ||
+		die "upload $FUNCTION_ZIP to s3://$DEPLOY_BUCKET/$code_key: $(oneline "$TMP/cp.err")"
+fi
+code_line='      Code: ../dist/function.zip'
+[[ $(grep -cxF -- "$code_line" "$DEPLOY_DIR/template.yaml") == 1 ]] ||
+	die "$DEPLOY_DIR/template.yaml: want exactly one line '$code_line' to point at the uploaded zip"
+awk -v line="$code_line" -v code="      Code: {S3Bucket: \"$DEPLOY_BUCKET\", S3Key: \"$code_key\"}" \
+	'$0 == line { print code; next } { print }' "$DEPLOY_DIR/template.yaml" >"$TMP/packaged.yaml"
 
-log "packaging $FUNCTION_ZIP into s3://$DEPLOY_BUCKET/$STACK_NAME/"
-aws_ cloudformation package --template-file "$TMP/src/deploy/template.yaml" \
-	--s3-bucket "$DEPLOY_BUCKET" --s3-prefix "$STACK_NAME" \
-	--output-template-file "$TMP/packaged.yaml" >/dev/null
-
-log "deploying stack $STACK_NAME (${PARAMS[*]})"
-if ! aws_ cloudformation deploy --template-file "$TMP/packaged.yaml" --stack-name "$STACK_NAME" \
-	--s3-bucket "$DEPLOY_BUCKET" --s3-prefix "$STACK_NAME" \
-	--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-	--tags project=facevec \
-	--parameter-overrides "${PARAMS[@]}"; then
+log "deploying stack $STACK_NAME (${PARAMS[*]:-no parameter changes})"
+# No --s3-bucket: deploy would upload the template with the same
+# endpoint-blind S3 client; the template stays under CloudFormation's
+# 51,200-byte inline limit (deploy's Go tests check it). A parameter left
+# out keeps the stack's current value, or takes the template default.
+deploy=(cloudformation deploy --template-file "$TMP/packaged.yaml" --stack-name "$STACK_NAME"
+	--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset --tags project=facevec)
+((${#PARAMS[@]} == 0)) || deploy+=(--parameter-overrides "${PARAMS[@]}")
+if ! aws_ "${deploy[@]}"; then
 	log "stack $STACK_NAME failed; the failed resources said:"
 	show_failures
 	die "deploy failed (see above; 'make undeploy' removes a stack whose creation failed)"

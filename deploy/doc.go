@@ -5,5 +5,7 @@
 // template: Parse understands CloudFormation's short-form tags (!Ref, !Sub,
 // …) so tests can check the template's structure, and Package does what
 // `aws cloudformation package` does to it for callers of the
-// CloudFormation API (the LocalStack e2e test).
+// CloudFormation API (the LocalStack e2e test). deploy.sh does the same
+// step itself, since package ignores --endpoint-url; reals3_test.go checks
+// both against one run of the real command.
 package deploy

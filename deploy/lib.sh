@@ -99,6 +99,36 @@ load_stack() {
 
 stack_status() { jq -r '.Stacks[0].StackStatus // empty' <<<"$STACK_JSON"; }
 
+# stack_parameter KEY prints the stack's current value of a parameter
+# (empty when it has none).
+stack_parameter() {
+	jq -r --arg k "$1" '(.Stacks[0].Parameters // []) | map(select(.ParameterKey == $k)) | .[0].ParameterValue // empty' <<<"$STACK_JSON"
+}
+
+# md5_of FILE prints the file's MD5 in hex (GNU md5sum, or BSD md5 on macOS).
+md5_of() {
+	if command -v md5sum >/dev/null 2>&1; then
+		md5sum "$1" | cut -d' ' -f1
+	else
+		md5 -q "$1"
+	fi
+}
+
+# check_package ZIP refuses a package Lambda could not run (unreadable
+# modes, over the size quotas, a bootstrap that is not a static x86_64
+# executable) with function/pack's check, which `make package` also runs.
+# It needs Go; without it the check is skipped with a note (a zip built
+# elsewhere, e.g. by make package-docker, was checked when it was built).
+check_package() {
+	if ! command -v go >/dev/null 2>&1; then
+		log "go is not installed: $1 is not re-checked here (make package checked it when it built it)"
+		return 0
+	fi
+	log "checking $1 (modes, Lambda's size quotas, a static x86_64 bootstrap)"
+	(cd "$ROOT" && go run ./function/pack -check "$1") 2>"$TMP/check.err" ||
+		die "$1 is not a package Lambda can run: $(oneline "$TMP/check.err")"
+}
+
 # output KEY prints a stack output; it dies when the stack lacks it.
 output() {
 	local v

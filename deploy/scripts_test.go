@@ -4,17 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/facevec/facevec/internal/lambdazip/lambdaziptest"
 	"github.com/facevec/facevec/localstack/provision"
 )
 
@@ -107,7 +112,7 @@ func (f *fakeAWS) run(script string, env map[string]string) runResult {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "./"+script)
 	home := f.t.TempDir()
-	cmd.Env = []string{
+	cmd.Env = append(goEnv(f.t), []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
 		"TMPDIR=" + f.t.TempDir(),
@@ -115,7 +120,7 @@ func (f *fakeAWS) run(script string, env map[string]string) runResult {
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
 		"FAKE_DIR=" + f.dir,
 		"AWS_CLI=" + f.cli,
-	}
+	}...)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -137,6 +142,21 @@ func (f *fakeAWS) run(script string, env map[string]string) runResult {
 	f.t.Logf("%s exit %d\nstdout:\n%s\nstderr:\n%s", script, r.code, r.stdout, r.stderr)
 	return r
 }
+
+// goEnv is what deploy.sh's `go run ./function/pack -check` needs from the
+// test's Go setup (HOME is a fresh directory): the build and module caches,
+// and no network.
+var goEnv = sync.OnceValue(func() func(t *testing.T) []string {
+	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH").Output()
+	return func(t *testing.T) []string {
+		t.Helper()
+		f := strings.Fields(string(out))
+		if err != nil || len(f) != 3 {
+			t.Fatalf("go env: %v %q", err, out)
+		}
+		return []string{"GOCACHE=" + f[0], "GOMODCACHE=" + f[1], "GOPATH=" + f[2], "GOPROXY=off", "GOTOOLCHAIN=local", "GOFLAGS="}
+	}
+})()
 
 // calls are the fake's invocations, each its argument list.
 func (f *fakeAWS) calls() [][]string {
@@ -302,6 +322,10 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 		{"prefix star", map[string]string{"OUTPUT_PREFIX": "enc*/"}, "OUTPUT_PREFIX='enc*/'"},
 		{"existing bucket", map[string]string{"EXISTING_INPUT_BUCKET": "My_Photos"}, "EXISTING_INPUT_BUCKET='My_Photos'"},
 		{"no zip", map[string]string{"FUNCTION_ZIP": "/nonexistent/function.zip"}, "make package"},
+		{"boundary name", map[string]string{"PERMISSIONS_BOUNDARY": "DeveloperBoundary"}, "PERMISSIONS_BOUNDARY='DeveloperBoundary': want the ARN"},
+		{"boundary role", map[string]string{"PERMISSIONS_BOUNDARY": "arn:aws:iam::123456789012:role/x"}, "PERMISSIONS_BOUNDARY="},
+		{"concurrency text", map[string]string{"RESERVED_CONCURRENCY": "ten"}, "RESERVED_CONCURRENCY='ten'"},
+		{"event age short", map[string]string{"MAX_EVENT_AGE_S": "30"}, "MAX_EVENT_AGE_S='30': want an integer from 60 to 21600"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -322,11 +346,12 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 	}
 }
 
-// writeZip writes a stand-in deployment package.
+// writeZip writes a small package that passes the checks deploy.sh runs
+// (a static bootstrap, readable modes), one per test.
 func writeZip(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "my function.zip")
-	if err := os.WriteFile(p, []byte("PK\x05\x06 stand-in "+t.Name()), 0o644); err != nil {
+	if err := os.WriteFile(p, lambdaziptest.Package(t, t.Name()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -341,6 +366,8 @@ func TestDeploy(t *testing.T) {
 		"DETECTOR": "cnn", "UPSAMPLE": "2", "JITTER": "1", "MAX_SIDE": "1600", "MEMORY_MB": "3008",
 		"TIMEOUT_S": "300", "OUTPUT_PREFIX": "vectors/", "LOG_RETENTION_DAYS": "30",
 		"MAX_OBJECT_BYTES": "10485760", "MAX_PIXELS": "40000000",
+		"PERMISSIONS_BOUNDARY": "arn:aws:iam::123456789012:policy/org/DeveloperBoundary",
+		"RESERVED_CONCURRENCY": "20", "MAX_EVENT_AGE_S": "3600",
 	})
 	if r.code != 0 {
 		t.Fatalf("deploy.sh exit %d", r.code)
@@ -349,7 +376,8 @@ func TestDeploy(t *testing.T) {
 		"sts get-caller-identity",
 		"cloudformation describe-stacks", // not there yet
 		"s3api head-bucket", "s3api create-bucket",
-		"cloudformation package", "cloudformation deploy",
+		"s3api head-object", "s3 cp", // the zip, not there yet
+		"cloudformation deploy",
 		"cloudformation describe-stacks",
 	}
 	if got := f.commands(); !slices.Equal(got, want) {
@@ -360,17 +388,16 @@ func TestDeploy(t *testing.T) {
 		option(c[0], "create-bucket-configuration") != "LocationConstraint=eu-west-1" {
 		t.Errorf("create-bucket calls %v, want %s in eu-west-1", c, codeBucket)
 	}
-	pkg := f.calledWith("cloudformation package")[0]
-	if option(pkg, "s3-bucket") != codeBucket || !strings.HasSuffix(option(pkg, "template-file"), "/deploy/template.yaml") {
-		t.Errorf("package call %v", pkg)
+	// The zip went where `aws cloudformation package` would put it, and the
+	// deployed template points there.
+	codeKey := "facevec/" + md5Hex(t, zip)
+	if got := f.read("s3/" + codeBucket + "/" + codeKey); got != mustRead(t, zip) {
+		t.Errorf("s3://%s/%s holds %d bytes, want the FUNCTION_ZIP", codeBucket, codeKey, len(got))
 	}
-	// The fake package read the zip where the template's Code points.
-	if got, wantZip := f.read("uploaded-code.zip"), mustRead(t, zip); got != wantZip {
-		t.Errorf("packaged %q, want the FUNCTION_ZIP bytes %q", got, wantZip)
-	}
+	checkDeployedCode(t, f.read("deployed-template.yaml"), codeBucket, codeKey)
 
 	dep := f.calledWith("cloudformation deploy")[0]
-	for opt, v := range map[string]string{"stack-name": "facevec", "capabilities": "CAPABILITY_IAM", "s3-bucket": codeBucket} {
+	for opt, v := range map[string]string{"stack-name": "facevec", "capabilities": "CAPABILITY_IAM", "s3-bucket": ""} {
 		if option(dep, opt) != v {
 			t.Errorf("deploy --%s = %q, want %q", opt, option(dep, opt), v)
 		}
@@ -379,7 +406,9 @@ func TestDeploy(t *testing.T) {
 	wantOverrides := map[string]string{
 		"Detector": "cnn", "Upsample": "2", "Jitter": "1", "MaxSide": "1600", "MemorySize": "3008",
 		"Timeout": "300", "OutputPrefix": "vectors/", "LogRetentionInDays": "30",
-		"MaxObjectBytes": "10485760", "MaxPixels": "40000000", "ExistingInputBucket": "",
+		"MaxObjectBytes": "10485760", "MaxPixels": "40000000",
+		"PermissionsBoundary": "arn:aws:iam::123456789012:policy/org/DeveloperBoundary",
+		"ReservedConcurrency": "20", "MaxEventAgeSeconds": "3600",
 	}
 	if canon(overrides) != canon(wantOverrides) {
 		t.Errorf("parameter overrides %v, want %v", overrides, wantOverrides)
@@ -402,12 +431,140 @@ func TestDeploy(t *testing.T) {
 		t.Errorf("no summary of the stack in stderr")
 	}
 
-	// Again: the artifact bucket is there now, the rest is the same.
+	// Again, with nothing set: the artifact bucket and the zip are there
+	// now, and every parameter keeps the stack's value.
+	before := len(f.calls())
 	if r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip}); r.code != 0 {
 		t.Fatalf("second deploy exit %d", r.code)
 	}
-	if n := len(f.calledWith("s3api create-bucket")); n != 1 {
-		t.Errorf("create-bucket called %d times over two deploys, want 1", n)
+	var again []string
+	for _, c := range f.calls()[before:] {
+		again = append(again, command(c))
+	}
+	if want := []string{"sts get-caller-identity", "cloudformation describe-stacks", "s3api head-bucket", "s3api head-object",
+		"cloudformation deploy", "cloudformation describe-stacks"}; !slices.Equal(again, want) {
+		t.Errorf("second deploy calls\n%v\nwant\n%v", again, want)
+	}
+	if dep := f.calledWith("cloudformation deploy")[1]; slices.Contains(dep, "--parameter-overrides") {
+		t.Errorf("second deploy %v overrides parameters nobody set", dep)
+	}
+	if got := f.params(); canon(got) != canon(wantOverrides) {
+		t.Errorf("stack parameters after the second deploy %v, want the first deploy's %v", got, wantOverrides)
+	}
+}
+
+// md5Hex is the hex MD5 of a file: the key `aws cloudformation package`
+// gives an artifact.
+func md5Hex(t *testing.T, path string) string {
+	t.Helper()
+	sum := md5.Sum([]byte(mustRead(t, path)))
+	return hex.EncodeToString(sum[:])
+}
+
+// checkDeployedCode: the deployed template is template.yaml with only the
+// function's Code changed, to the uploaded zip.
+func checkDeployedCode(t *testing.T, deployed, bucket, key string) {
+	t.Helper()
+	got, err := Parse([]byte(deployed))
+	if err != nil {
+		t.Fatalf("deployed template: %v", err)
+	}
+	want, err := Parse(readTemplate(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	props(want, idFunction)["Code"] = map[string]any{"S3Bucket": bucket, "S3Key": key}
+	if !same(got, want) {
+		t.Errorf("deployed template differs from template.yaml by more than Code = s3://%s/%s; its Code: %s",
+			bucket, key, canon(at(got, "Resources", idFunction, "Properties", "Code")))
+	}
+}
+
+// params are the stack's parameter values the fake keeps.
+func (f *fakeAWS) params() map[string]string {
+	f.t.Helper()
+	var p map[string]string
+	if err := json.Unmarshal([]byte(f.read("params.json")), &p); err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+// TestRedeployKeepsExistingInputBucket: a plain re-deploy after a deploy
+// with EXISTING_INPUT_BUCKET keeps that bucket (issue #18: it used to
+// pass ExistingInputBucket="" and so create a new bucket, stranding the
+// old one's notifications).
+func TestRedeployKeepsExistingInputBucket(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	outs["InputBucketName"], outs["InputBucketCreated"] = "photos", "false"
+	f.stack(outs, false)
+	zip := writeZip(t)
+	env := map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip, "FAKE_BUCKET_LOCATION": `"eu-west-1"`}
+	first := maps.Clone(env)
+	first["EXISTING_INPUT_BUCKET"] = "photos"
+	if r := f.run("deploy.sh", first); r.code != 0 {
+		t.Fatalf("first deploy exit %d", r.code)
+	}
+	if r := f.run("deploy.sh", env); r.code != 0 {
+		t.Fatalf("re-deploy exit %d", r.code)
+	}
+	if got := f.params()["ExistingInputBucket"]; got != "photos" {
+		t.Errorf("after the re-deploy the stack's ExistingInputBucket is %q, want photos", got)
+	}
+	// Both deploys wired the bucket's notifications to the function.
+	if n := len(f.calledWith("s3api put-bucket-notification-configuration")); n != 2 {
+		t.Errorf("%d notification writes over two deploys, want 2", n)
+	}
+
+	// Naming another bucket is refused before anything changes.
+	calls := len(f.calls())
+	other := maps.Clone(env)
+	other["EXISTING_INPUT_BUCKET"] = "holiday-photos"
+	r := f.run("deploy.sh", other)
+	if r.code == 0 || !strings.Contains(r.stderr, "takes its photos from photos") || !strings.Contains(r.stderr, "make undeploy") {
+		t.Fatalf("exit %d: want the refusal to switch buckets in place", r.code)
+	}
+	for _, c := range f.calls()[calls:] {
+		if cmd := command(c); cmd != "sts get-caller-identity" && cmd != "cloudformation describe-stacks" {
+			t.Errorf("refused deploy still called %s", cmd)
+		}
+	}
+}
+
+// TestDeployRefusesSwitchToExistingBucket: a stack with its own input
+// bucket cannot be pointed at an existing one in place either.
+func TestDeployRefusesSwitchToExistingBucket(t *testing.T) {
+	f := newFakeAWS(t)
+	f.stack(stackOutputs("eu-west-1"), true)
+	f.writeJSON("params.json", map[string]string{"ExistingInputBucket": ""})
+	r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t), "EXISTING_INPUT_BUCKET": "photos"})
+	if r.code == 0 || !strings.Contains(r.stderr, "takes its photos from the bucket it created") {
+		t.Fatalf("exit %d: want the refusal to switch buckets in place", r.code)
+	}
+	if len(f.calledWith("cloudformation deploy")) != 0 {
+		t.Error("deployed anyway")
+	}
+}
+
+// TestDeployRefusesAPackageLambdaCannotRun: deploy.sh checks the zip
+// with function/pack's check before uploading anything.
+func TestDeployRefusesAPackageLambdaCannotRun(t *testing.T) {
+	dynamic, err := os.ReadFile("/bin/sh")
+	if err != nil {
+		t.Skipf("no /bin/sh to serve as a dynamic bootstrap: %v", err)
+	}
+	zip := filepath.Join(t.TempDir(), "function.zip")
+	if err := os.WriteFile(zip, lambdaziptest.Zip(t, lambdaziptest.Entry{Name: "bootstrap", Mode: 0o755, Data: dynamic}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeAWS(t)
+	r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip})
+	if r.code == 0 || !strings.Contains(r.stderr, "is not a package Lambda can run") || !strings.Contains(r.stderr, "dynamically linked") {
+		t.Fatalf("exit %d: want the package check's refusal naming the dynamic bootstrap", r.code)
+	}
+	if got := f.commands(); !slices.Equal(got, []string{"sts get-caller-identity"}) {
+		t.Errorf("calls %v, want only the preflight", got)
 	}
 }
 
@@ -416,6 +573,9 @@ func TestDeploy(t *testing.T) {
 func parameterOverrides(args []string) map[string]string {
 	out := map[string]string{}
 	i := slices.Index(args, "--parameter-overrides")
+	if i < 0 {
+		return out
+	}
 	for _, a := range args[i+1:] {
 		if strings.HasPrefix(a, "--") {
 			break
@@ -687,30 +847,50 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// wire writes the input bucket's notification to the stack's function,
+// as a deploy leaves it.
+func (f *fakeAWS) wire(outs map[string]string) {
+	f.writeJSON("notification-"+outs["InputBucketName"]+".json", map[string]any{"LambdaFunctionConfigurations": []any{
+		map[string]any{"Id": "facevec-facevec-0-jpg", "LambdaFunctionArn": outs["FunctionArn"], "Events": []string{"s3:ObjectCreated:*"}},
+	}})
+}
+
 func TestSmokeFailures(t *testing.T) {
 	cases := []struct {
-		name   string
-		result func(r map[string]any)
-		env    map[string]string
-		want   []string
+		name    string
+		result  func(r map[string]any)
+		env     map[string]string
+		unwired bool
+		want    []string
 	}{
 		{"error result", func(r map[string]any) {
 			r["faces"] = []any{}
 			r["error"] = map[string]any{"code": "decode_failed", "message": "s3://x/y: not a JPEG"}
-		}, nil, []string{"decode_failed: s3://x/y: not a JPEG", "not a success"}},
-		{"no face", func(r map[string]any) { r["faces"] = []any{} }, nil, []string{"faces      0", "not a success"}},
+		}, nil, false, []string{"decode_failed: s3://x/y: not a JPEG", "step 4/4 (result) failed: not a success"}},
+		{"no face", func(r map[string]any) { r["faces"] = []any{} }, nil, false, []string{"faces      0", "step 4/4 (result) failed"}},
 		{"short descriptor", func(r map[string]any) {
 			f := mapping(list(r["faces"])[0])
 			f["descriptor"] = list(f["descriptor"])[:127]
-		}, nil, []string{"(127 values)", "not a success"}},
-		{"timeout", nil, map[string]string{"FAKE_RESULT_NEVER": "1", "SMOKE_TIMEOUT": "1"},
-			[]string{"timed out", "fake log: init error", "3 message(s)"}},
-		{"missing image", nil, map[string]string{"SMOKE_IMAGE": "/nonexistent.jpg"}, []string{"SMOKE_IMAGE='/nonexistent.jpg' does not exist"}},
+		}, nil, false, []string{"(127 values)", "step 4/4 (result) failed"}},
+		{"upload refused", nil, map[string]string{"FAKE_UPLOAD_FAIL": "1"}, false,
+			[]string{"step 1/4 (upload) failed", "Access Denied"}},
+		{"no notification", nil, map[string]string{"FAKE_LOST_UPLOADS": "99", "SMOKE_TIMEOUT": "2", "SMOKE_REUPLOAD": "1"}, true,
+			[]string{"step 2/4 (trigger) failed", "has no notification to arn:aws:lambda:eu-west-1:123456789012:function:facevec-encoder"}},
+		{"never invoked", nil, map[string]string{"FAKE_LOST_UPLOADS": "99", "SMOKE_TIMEOUT": "2", "SMOKE_REUPLOAD": "1"}, false,
+			[]string{"step 2/4 (trigger) failed", "S3 did not invoke the function", "upload(s) over 2s"}},
+		{"function fails", nil, map[string]string{"FAKE_RESULT_NEVER": "1", "SMOKE_TIMEOUT": "1"}, false,
+			[]string{"step 3/4 (function) failed", "fake log: init error", "3 message(s)"}},
+		{"missing image", nil, map[string]string{"SMOKE_IMAGE": "/nonexistent.jpg"}, false, []string{"SMOKE_IMAGE='/nonexistent.jpg' does not exist"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // most of each case is waiting
 			f := newFakeAWS(t)
-			f.stack(stackOutputs("eu-west-1"), true)
+			outs := stackOutputs("eu-west-1")
+			f.stack(outs, true)
+			if !c.unwired {
+				f.wire(outs)
+			}
 			r := goldenHopper(t)
 			if c.result != nil {
 				c.result(r)
@@ -730,6 +910,41 @@ func TestSmokeFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSmokeUploadsAgain: S3 can take minutes to apply a new notification
+// configuration, so an upload right after a deploy may trigger nothing.
+// The smoke test uploads again, backing off, within its wait (issue #18:
+// it used to upload once and fail a healthy stack).
+func TestSmokeUploadsAgain(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	f.stack(outs, true)
+	f.wire(outs)
+	f.writeJSON("result.json", goldenHopper(t))
+	r := f.run("smoke.sh", map[string]string{
+		"AWS_REGION": "eu-west-1", "SMOKE_POLL": "0.1", "SMOKE_REUPLOAD": "1", "SMOKE_TIMEOUT": "60",
+		"FAKE_LOST_UPLOADS": "2", // the first two uploads trigger nothing
+	})
+	if r.code != 0 {
+		t.Fatalf("exit %d: want success once an upload triggers the function", r.code)
+	}
+	ups := f.calledWith("s3 cp")
+	var keys []string
+	for _, c := range ups {
+		if dst := c[len(c)-1]; strings.HasPrefix(dst, "s3://") {
+			keys = append(keys, dst)
+		}
+	}
+	if len(keys) != 3 {
+		t.Fatalf("%d uploads %v, want 3 (two lost, the third triggers)", len(keys), keys)
+	}
+	if keys[0] != keys[1] || keys[1] != keys[2] {
+		t.Errorf("uploads to %v: want the same key each time (one result to wait for)", keys)
+	}
+	if !strings.Contains(r.stdout, "faces      1") {
+		t.Errorf("no summary of the result")
 	}
 }
 

@@ -4,12 +4,21 @@
 # answer with an old result), polls for its result JSON and prints a
 # summary. Exit 0 only for a result with at least one face and no error.
 #
+# S3 documents that a new notification configuration can take minutes to
+# apply, so an upload right after a deploy may trigger nothing: while no
+# result is there the photo is uploaded again, after SMOKE_REUPLOAD s, then
+# twice that, and so on (the function is idempotent per object version, so
+# an extra event costs one invocation, never a second result). A failure
+# names its step: 1 upload, 2 trigger (S3 -> Lambda), 3 function, 4 result.
+#
 # Environment:
 #   STACK_NAME      the stack (default facevec)
 #   SMOKE_IMAGE     the photo (default fixtures/people/grace hopper.jpg)
 #   SMOKE_TIMEOUT   seconds to wait for the result (default 300: a cold
 #                   start loads ~32 MB of models before the first photo)
 #   SMOKE_POLL      seconds between polls (default 3)
+#   SMOKE_REUPLOAD  seconds before the first re-upload, doubling after each
+#                   (default 15)
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 # The uploaded photo and its result are left in place for inspection;
 # make undeploy removes them with the buckets.
@@ -21,9 +30,11 @@ init smoke
 SMOKE_IMAGE=${SMOKE_IMAGE:-$ROOT/fixtures/people/grace hopper.jpg}
 SMOKE_TIMEOUT=${SMOKE_TIMEOUT:-300}
 SMOKE_POLL=${SMOKE_POLL:-3}
+SMOKE_REUPLOAD=${SMOKE_REUPLOAD:-15}
 [[ -f $SMOKE_IMAGE ]] || die "SMOKE_IMAGE='$SMOKE_IMAGE' does not exist"
 [[ $SMOKE_TIMEOUT =~ ^[0-9]+$ ]] || die "SMOKE_TIMEOUT='$SMOKE_TIMEOUT': want whole seconds"
 [[ $SMOKE_POLL =~ ^[0-9]+([.][0-9]+)?$ ]] || die "SMOKE_POLL='$SMOKE_POLL': want seconds"
+[[ $SMOKE_REUPLOAD =~ ^[1-9][0-9]*$ ]] || die "SMOKE_REUPLOAD='$SMOKE_REUPLOAD': want whole seconds, at least 1"
 
 preflight
 load_stack || die "stack $STACK_NAME does not exist in $REGION: deploy it first (make deploy)"
@@ -32,39 +43,78 @@ out_bucket=$(output OutputBucketName)
 prefix=$(output OutputPrefix)
 log_group=$(output LogGroupName)
 dlq_url=$(output DeadLetterQueueUrl)
+fn_arn=$(output FunctionArn)
 
 # A space in the key on purpose: S3 events carry keys URL-encoded
 # ("grace+hopper.jpg"), and the result must name the decoded key.
 key="smoke/$(date -u +%Y%m%dT%H%M%SZ)-$$/$(basename "$SMOKE_IMAGE")"
 # docs/CONTRACT.md "Result key": <prefix><input bucket>/<key>.json
 result_key="$prefix$in_bucket/$key.json"
-log "uploading $(basename "$SMOKE_IMAGE") to s3://$in_bucket/$key"
-aws_ s3 cp --only-show-errors "$SMOKE_IMAGE" "s3://$in_bucket/$key" ||
-	die "upload to s3://$in_bucket/$key failed"
+uploads=0
+upload() {
+	local again=""
+	((uploads == 0)) || again=" again (upload $((uploads + 1)))"
+	log "uploading $(basename "$SMOKE_IMAGE") to s3://$in_bucket/$key$again"
+	aws_ s3 cp --only-show-errors "$SMOKE_IMAGE" "s3://$in_bucket/$key" 2>"$TMP/cp.err" ||
+		die "step 1/4 (upload) failed: s3://$in_bucket/$key: $(oneline "$TMP/cp.err")"
+	uploads=$((uploads + 1))
+}
 
-log "waiting up to ${SMOKE_TIMEOUT}s for s3://$out_bucket/$result_key"
+# diagnose_timeout names the step that failed when no result came: the
+# trigger (no notification to the function, or the function logged
+# nothing) or the function (it ran: its log and the failed-event queue).
+diagnose_timeout() {
+	local conf wired events dlq
+	# An empty answer is an empty configuration.
+	if conf=$(aws_ s3api get-bucket-notification-configuration --bucket "$in_bucket" --output json 2>/dev/null); then
+		wired=$(jq --arg arn "$fn_arn" '[(.LambdaFunctionConfigurations // [])[] | select(.LambdaFunctionArn == $arn)] | length' \
+			<<<"${conf:-"{}"}" 2>/dev/null || echo "?")
+	else
+		wired="?"
+	fi
+	if [[ $wired == 0 ]]; then
+		die "step 2/4 (trigger) failed: s3://$in_bucket has no notification to $fn_arn (make deploy writes them)"
+	fi
+	aws_ logs filter-log-events --log-group-name "$log_group" --start-time "$((start * 1000))" --limit 40 \
+		--query 'events[].message' --output text >"$TMP/log.txt" 2>"$TMP/log.err" || true
+	events=$(grep -c . "$TMP/log.txt" || true)
+	if [[ ! -s $TMP/log.err && $events == 0 ]]; then
+		die "step 2/4 (trigger) failed: $uploads upload(s) over ${SMOKE_TIMEOUT}s, and $log_group holds nothing since the first: S3 did not invoke the function (a new notification configuration can take minutes to apply; run deploy/smoke.sh again)"
+	fi
+	log "what the function logged since the first upload:"
+	tail -n 40 "$TMP/log.txt" >&2
+	dlq=$(aws_ sqs get-queue-attributes --queue-url "$dlq_url" \
+		--attribute-names ApproximateNumberOfMessages --query 'Attributes.ApproximateNumberOfMessages' \
+		--output text 2>/dev/null || echo "?")
+	die "step 3/4 (function) failed: no s3://$out_bucket/$result_key after ${SMOKE_TIMEOUT}s and $uploads upload(s); failed-event queue holds $dlq message(s): $dlq_url"
+}
+
 start=$(date +%s)
+upload
+log "waiting up to ${SMOKE_TIMEOUT}s for s3://$out_bucket/$result_key"
+backoff=$SMOKE_REUPLOAD
+next_upload=$((start + backoff))
 until aws_ s3api head-object --bucket "$out_bucket" --key "$result_key" >/dev/null 2>"$TMP/head.err"; do
 	if ! grep -Eq '404|Not Found|NoSuchKey' "$TMP/head.err"; then
 		die "checking for the result failed: $(oneline "$TMP/head.err")"
 	fi
-	if (($(date +%s) - start >= SMOKE_TIMEOUT)); then
-		log "no result after ${SMOKE_TIMEOUT}s. What the function logged:"
-		aws_ logs filter-log-events --log-group-name "$log_group" \
-			--start-time "$((start * 1000 - 60000))" --limit 40 \
-			--query 'events[].message' --output text 2>/dev/null | tail -n 40 >&2 || true
-		dlq=$(aws_ sqs get-queue-attributes --queue-url "$dlq_url" \
-			--attribute-names ApproximateNumberOfMessages --query 'Attributes.ApproximateNumberOfMessages' \
-			--output text 2>/dev/null || echo "?")
-		die "timed out; failed-event queue holds $dlq message(s): $dlq_url"
+	now=$(date +%s)
+	if ((now - start >= SMOKE_TIMEOUT)); then
+		diagnose_timeout
+	fi
+	if ((now >= next_upload)); then
+		log "no result after $((now - start))s; S3 may not have applied the notification yet"
+		upload
+		backoff=$((backoff * 2))
+		next_upload=$((now + backoff))
 	fi
 	sleep "$SMOKE_POLL"
 done
 elapsed=$(($(date +%s) - start))
 
 aws_ s3 cp --only-show-errors "s3://$out_bucket/$result_key" "$TMP/result.json" ||
-	die "download of s3://$out_bucket/$result_key failed"
-jq -e . "$TMP/result.json" >/dev/null 2>&1 || die "s3://$out_bucket/$result_key is not JSON"
+	die "step 4/4 (result) failed: download of s3://$out_bucket/$result_key failed"
+jq -e . "$TMP/result.json" >/dev/null 2>&1 || die "step 4/4 (result) failed: s3://$out_bucket/$result_key is not JSON"
 
 # The summary goes to stdout; everything else is on stderr.
 jq -r --arg took "$elapsed" '
@@ -81,6 +131,6 @@ jq -r --arg took "$elapsed" '
 ' "$TMP/result.json"
 
 if ! jq -e --arg key "$key" '.error == null and .source.key == $key and (.faces | length) > 0 and all(.faces[]; (.descriptor | length) == 128)' "$TMP/result.json" >/dev/null; then
-	die "the result is not a success (an error, another source key, no face, or a descriptor without 128 values): s3://$out_bucket/$result_key"
+	die "step 4/4 (result) failed: not a success (an error, another source key, no face, or a descriptor without 128 values): s3://$out_bucket/$result_key"
 fi
 log "ok: s3://$out_bucket/$result_key"

@@ -86,6 +86,7 @@ var templateChecks = []check{
 	{"failure-destination", checkFailureDestination},
 	{"environment", checkEnvironment},
 	{"outputs", checkOutputs},
+	{"organisation-knobs", checkOrganisationKnobs},
 }
 
 func readTemplate(t *testing.T) []byte {
@@ -192,6 +193,9 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 			365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653})},
 		"OutputPrefix":        {typ: "String", def: sv("handler", "DefaultOutputPrefix")},
 		"ExistingInputBucket": {typ: "String", def: ""},
+		"PermissionsBoundary": {typ: "String", def: ""},
+		"ReservedConcurrency": numParam(0, 0, noMax),
+		"MaxEventAgeSeconds":  numParam(21600, 60, 21600), // Lambda's limits; its default is the maximum
 	}
 	params := mapping(tpl["Parameters"])
 	for _, name := range slices.Sorted(maps.Keys(params)) {
@@ -215,7 +219,9 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 				if lo, ok := num(got["MinValue"]); !ok || lo != w.min {
 					p.addf("%s.MinValue = %v, want %d", name, got["MinValue"], w.min)
 				}
-				if hi, ok := num(got["MaxValue"]); !ok || hi != w.max {
+				if hi, ok := num(got["MaxValue"]); w.max == noMax && got["MaxValue"] != nil {
+					p.addf("%s.MaxValue = %v, want none (the account's quota is the limit)", name, got["MaxValue"])
+				} else if w.max != noMax && (!ok || hi != w.max) {
 					p.addf("%s.MaxValue = %v, want %d (the function's limit)", name, got["MaxValue"], w.max)
 				}
 			}
@@ -405,10 +411,9 @@ func checkIAM(_ *testing.T, tpl map[string]any) (p problems) {
 		}
 	}
 	role := props(tpl, idRole)
-	for _, k := range []string{"ManagedPolicyArns", "PermissionsBoundary"} {
-		if role[k] != nil {
-			p.addf("role has %s: every grant must be in the inline policy checked here", k)
-		}
+	// A permissions boundary only narrows the grants (checkOrganisationKnobs).
+	if role["ManagedPolicyArns"] != nil {
+		p.addf("role has ManagedPolicyArns: every grant must be in the inline policy checked here")
 	}
 	trust := list(at(role, "AssumeRolePolicyDocument", "Statement"))
 	if len(trust) != 1 || at(trust[0], "Effect") != "Allow" ||
@@ -576,7 +581,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"arm64", "function", "Architectures: [x86_64]", "Architectures: [arm64]"},
 		{"wrong handler", "function", "Handler: bootstrap", "Handler: main"},
 		{"code elsewhere", "function", "Code: ../dist/function.zip", "Code: function.zip"},
-		{"memory default", "parameters", "    Default: 2048", "    Default: 1024"},
+		{"memory default", "parameters", "    Default: 1769", "    Default: 2048"},
+		{"no boundary", "organisation-knobs", "      PermissionsBoundary: !If [HasPermissionsBoundary, !Ref PermissionsBoundary, !Ref AWS::NoValue]\n", ""},
+		{"boundary always set", "organisation-knobs", "!If [HasPermissionsBoundary, !Ref PermissionsBoundary, !Ref AWS::NoValue]", "!Ref PermissionsBoundary"},
+		{"zero reserves nothing", "organisation-knobs", "!If [CapConcurrency, !Ref ReservedConcurrency, !Ref AWS::NoValue]", "!Ref ReservedConcurrency"},
+		{"no event age", "organisation-knobs", "      MaximumEventAgeInSeconds: !Ref MaxEventAgeSeconds\n", ""},
+		{"boundary pattern", "organisation-knobs", `policy/[A-Za-z0-9+=,.@_/-]+$"`, `.*"`},
 		{"timeout default", "parameters", "    Default: 120", "    Default: 30"},
 		{"upsample limit", "parameters", "    MaxValue: 4", "    MaxValue: 8"},
 		{"detector values", "parameters", "AllowedValues: [hog, cnn]", "AllowedValues: [hog]"},

@@ -18,7 +18,7 @@
 //	INPUT_BUCKET          [faces-in]
 //	OUTPUT_BUCKET         [faces-out]
 //	OUTPUT_PREFIX         [encodings/]
-//	FUNCTION_MEMORY_MB    [2048]
+//	FUNCTION_MEMORY_MB    [1769]
 //	FUNCTION_TIMEOUT_S    [120]
 //	FUNCTION_ENV_<NAME>   the function's variable NAME (FUNCTION_ENV_DETECTOR=cnn)
 //	LAMBDA_CONCURRENCY    environments per function [2]

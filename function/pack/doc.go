@@ -12,6 +12,8 @@
 //     no owner or extra fields, so an unchanged build gives byte-identical
 //     output and a re-deploy uploads nothing new.
 //
-// It then reads the zip back and refuses it (exit 1) if any entry breaks
-// the first rule; Check does the same for any package.
+// It then reads the zip back and refuses it (exit 1) unless
+// internal/lambdazip's Check passes it: modes, Lambda's size quotas, and a
+// static bootstrap for -arch (x86_64 by default). `pack -check ZIP...` runs
+// only that check; deploy.sh runs it on the zip it uploads.
 package main

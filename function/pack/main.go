@@ -5,22 +5,25 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/facevec/facevec/internal/lambdazip"
 )
 
 func main() {
 	out := flag.String("o", "", "the zip to write")
 	check := flag.Bool("check", false, "only check the zips named as arguments")
+	arch := flag.String("arch", "x86_64", "the function's architecture (x86_64 or arm64): bootstrap must be a static executable for it")
 	flag.Parse()
-	if err := run(*out, *check, flag.Args()); err != nil {
+	if err := run(*out, *check, *arch, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "pack:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, check bool, args []string) error {
+func run(out string, check bool, arch string, args []string) error {
 	if check {
 		for _, p := range args {
-			if err := CheckFile(p); err != nil {
+			if err := lambdazip.CheckFile(p, lambdazip.WithArchitecture(arch)); err != nil {
 				return err
 			}
 		}
@@ -41,8 +44,8 @@ func run(out string, check bool, args []string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := CheckFile(tmp.Name()); err != nil {
-		return err
+	if err := lambdazip.CheckFile(tmp.Name(), lambdazip.WithArchitecture(arch)); err != nil {
+		return fmt.Errorf("%s not written: %w", out, err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"compress/flate"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -89,47 +88,4 @@ func addEntry(zw *zip.Writer, root, p string) error {
 	defer f.Close()
 	_, err = io.Copy(ew, f)
 	return err
-}
-
-// ErrUnreadable marks a package entry Lambda's unprivileged user could not
-// read (or, for bootstrap, run).
-var ErrUnreadable = errors.New("not readable by Lambda's unprivileged user")
-
-// Check reads a package and reports every entry that is not readable by
-// anyone, a directory that cannot be entered, and a bootstrap that is not
-// executable by anyone, or a package with no bootstrap.
-func Check(zr *zip.Reader) error {
-	var errs []error
-	hasBootstrap := false
-	for _, f := range zr.File {
-		m := f.Mode()
-		switch {
-		case m.IsDir() && m.Perm()&0o005 != 0o005:
-			errs = append(errs, fmt.Errorf("%s: mode %v: %w", f.Name, m, ErrUnreadable))
-		case !m.IsDir() && m.Perm()&0o004 == 0:
-			errs = append(errs, fmt.Errorf("%s: mode %v: %w", f.Name, m, ErrUnreadable))
-		case f.Name == "bootstrap":
-			hasBootstrap = true
-			if m.Perm()&0o001 == 0 {
-				errs = append(errs, fmt.Errorf("bootstrap: mode %v: not executable by others: %w", m, ErrUnreadable))
-			}
-		}
-	}
-	if !hasBootstrap {
-		errs = append(errs, errors.New("no bootstrap at the package root"))
-	}
-	return errors.Join(errs...)
-}
-
-// CheckFile opens the zip at path and checks it.
-func CheckFile(path string) error {
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	if err := Check(&zr.Reader); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }

@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/facevec/facevec/internal/lambdazip"
+	"github.com/facevec/facevec/internal/lambdazip/lambdaziptest"
 )
 
 // tree makes a package directory the way a build under umask 077 leaves
@@ -26,7 +29,11 @@ func tree(t *testing.T, mtime time.Time) string {
 		"bootstrap": 0o777, "models/frontal_face_detector.dat": 0o600, "models/b.dat": 0o644,
 	} {
 		p := filepath.Join(root, name)
-		if err := os.WriteFile(p, []byte("content of "+name), mode); err != nil {
+		data := []byte("content of " + name)
+		if name == "bootstrap" {
+			data = lambdaziptest.StaticExecutable(t)
+		}
+		if err := os.WriteFile(p, data, mode); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Chtimes(p, mtime, mtime); err != nil {
@@ -51,7 +58,7 @@ func TestWriteNormalisesModesAndIsReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Check(zr); err != nil {
+	if err := lambdazip.Check(bytes.NewReader(a.Bytes()), int64(a.Len())); err != nil {
 		t.Fatalf("Check of a written package: %v", err)
 	}
 	want := map[string]string{
@@ -73,66 +80,35 @@ func TestWriteNormalisesModesAndIsReproducible(t *testing.T) {
 	}
 }
 
-// zipWith builds a package whose entries have the given modes, as a plain
-// `zip -r` of files on disk would keep them.
-func zipWith(t *testing.T, modes map[string]os.FileMode) *zip.Reader {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, mode := range modes {
-		hdr := &zip.FileHeader{Name: name}
-		hdr.SetMode(mode)
-		if _, err := zw.CreateHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return zr
-}
-
-func TestCheckRefusesWhatLambdaCannotRead(t *testing.T) {
-	tests := []struct {
-		name  string
-		modes map[string]os.FileMode
-		want  string
-	}{
-		{"0600 model file", map[string]os.FileMode{"bootstrap": 0o755, "models/frontal_face_detector.dat": 0o600}, "models/frontal_face_detector.dat"},
-		{"private bootstrap", map[string]os.FileMode{"bootstrap": 0o700}, "bootstrap"},
-		{"bootstrap not executable", map[string]os.FileMode{"bootstrap": 0o644}, "not executable"},
-		{"closed directory", map[string]os.FileMode{"bootstrap": 0o755, "models/": os.ModeDir | 0o700}, "models/"},
-		{"no bootstrap", map[string]os.FileMode{"main": 0o755}, "no bootstrap"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := Check(zipWith(t, tt.modes))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Check = %v, want an error naming %q", err, tt.want)
-			}
-			if tt.name != "no bootstrap" && !errors.Is(err, ErrUnreadable) {
-				t.Errorf("Check = %v, want ErrUnreadable", err)
-			}
-		})
-	}
-	if err := Check(zipWith(t, map[string]os.FileMode{"bootstrap": 0o755, "models/": os.ModeDir | 0o755, "models/a.dat": 0o644})); err != nil {
-		t.Errorf("Check of a good package: %v", err)
-	}
-}
-
 func TestRunWritesAReadablePackage(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "function.zip")
-	if err := run(out, false, []string{tree(t, time.Now())}); err != nil {
+	if err := run(out, false, "x86_64", []string{tree(t, time.Now())}); err != nil {
 		t.Fatal(err)
 	}
-	if err := run("", true, []string{out}); err != nil {
+	if err := run("", true, "x86_64", []string{out}); err != nil {
 		t.Fatalf("check of the written package: %v", err)
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("package file mode %v, %v; want 0644", fi.Mode(), err)
+	}
+}
+
+// TestRunRefusesADynamicBootstrap: make package fails when bootstrap was
+// linked dynamically (a build without -extldflags -static).
+func TestRunRefusesADynamicBootstrap(t *testing.T) {
+	root := tree(t, time.Now())
+	dynamic, err := os.ReadFile("/bin/sh")
+	if err != nil {
+		t.Skipf("no /bin/sh to serve as a dynamic executable: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "bootstrap"), dynamic, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "function.zip")
+	if err := run(out, false, "x86_64", []string{root}); !errors.Is(err, lambdazip.ErrNotStatic) {
+		t.Fatalf("run = %v, want ErrNotStatic", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused package was written to %s (%v)", out, err)
 	}
 }

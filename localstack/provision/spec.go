@@ -12,10 +12,12 @@ import (
 // Defaults applied by Apply and Destroy to zero fields of a Spec.
 const (
 	DefaultOutputPrefix = "encodings/"
-	// DefaultMemoryMB: dlib's ResNet and its models need a few hundred MB,
-	// and Lambda hands out CPU in proportion to memory; HOG detection on a
-	// 2000 px image is CPU-bound.
-	DefaultMemoryMB int32 = 2048
+	// DefaultMemoryMB is one full vCPU (Lambda hands out CPU in proportion
+	// to memory). An invocation encodes its photo on one thread, so less
+	// memory is slower at the same cost and more memory costs more at the
+	// same speed (deploy/README.md, "Cost"). A 12 MP photo peaks under
+	// 400 MiB, models included.
+	DefaultMemoryMB int32 = 1769
 	// DefaultTimeoutS leaves room for large images and jitter > 0.
 	DefaultTimeoutS int32 = 120
 	// DefaultRoleARN is a well-formed role in LocalStack's default account.

@@ -1,0 +1,50 @@
+package deploy
+
+import (
+	"regexp"
+	"testing"
+)
+
+// noMax marks a Number parameter without MaxValue.
+const noMax = -1
+
+// checkOrganisationKnobs: what organisations need to run the stack. A
+// permissions boundary (SCPs may require one on every role), a cap on
+// the function's concurrency (one bulk upload must not take the account's
+// whole pool), and a bound on how long an event may wait for a retry.
+// Each is off (AWS's own default) unless its parameter is set.
+func checkOrganisationKnobs(_ *testing.T, tpl map[string]any) (p problems) {
+	notEquals := func(param string, v any) any {
+		return map[string]any{"Fn::Not": []any{map[string]any{"Fn::Equals": []any{ref(param), v}}}}
+	}
+	noValue := ref("AWS::NoValue")
+
+	p.expect("Conditions.HasPermissionsBoundary", at(tpl, "Conditions", "HasPermissionsBoundary"), notEquals("PermissionsBoundary", ""))
+	p.expect("EncoderRole.PermissionsBoundary", props(tpl, idRole)["PermissionsBoundary"],
+		ifFn("HasPermissionsBoundary", ref("PermissionsBoundary"), noValue))
+	pat, _ := at(tpl, "Parameters", "PermissionsBoundary", "AllowedPattern").(string)
+	if re, err := regexp.Compile(`^(?:` + pat + `)$`); pat == "" || err != nil {
+		p.addf("PermissionsBoundary.AllowedPattern %q: %v", pat, err)
+	} else {
+		for v, ok := range map[string]bool{
+			"": true, "arn:aws:iam::123456789012:policy/DeveloperBoundary": true,
+			"arn:aws-us-gov:iam::123456789012:policy/org/Boundary": true,
+			"DeveloperBoundary": false, "arn:aws:iam::aws:policy/AdministratorAccess": false,
+			"arn:aws:iam::123456789012:role/Boundary": false,
+		} {
+			if re.MatchString(v) != ok {
+				p.addf("PermissionsBoundary.AllowedPattern %q: accepts %q = %v, want %v", pat, v, !ok, ok)
+			}
+		}
+	}
+
+	// Lambda reads ReservedConcurrentExecutions 0 as "throttle everything",
+	// so 0 must mean "leave it unset".
+	p.expect("Conditions.CapConcurrency", at(tpl, "Conditions", "CapConcurrency"), notEquals("ReservedConcurrency", 0))
+	p.expect("EncoderFunction.ReservedConcurrentExecutions", props(tpl, idFunction)["ReservedConcurrentExecutions"],
+		ifFn("CapConcurrency", ref("ReservedConcurrency"), noValue))
+
+	p.expect("EncoderEventInvokeConfig.MaximumEventAgeInSeconds", props(tpl, idInvokeConfig)["MaximumEventAgeInSeconds"],
+		ref("MaxEventAgeSeconds"))
+	return p
+}
