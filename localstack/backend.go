@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/facevec/facevec/localstack/container"
 )
 
 // Backend names the implementation behind a Stack.
@@ -43,7 +45,7 @@ func ParseBackend(s string) (Backend, error) {
 // is meant for the log line that explains the choice.
 func chooseBackend(ctx context.Context, explicit Backend, env, image string, probe imageProbe) (Backend, string, error) {
 	if probe == nil {
-		probe = dockerImageProbe
+		probe = container.Probe
 	}
 	var (
 		b   Backend
@@ -68,10 +70,6 @@ func chooseBackend(ctx context.Context, explicit Backend, env, image string, pro
 		return BackendLocalStack, "a Docker engine answered and has image " + image, nil
 	}
 	if b == BackendLocalStack {
-		// A tag the module refuses fails before any Docker call.
-		if _, _, err := planImage(image); err != nil {
-			return "", "", err
-		}
 		if err := probe(ctx, image); err != nil {
 			return "", "", fmt.Errorf("%s backend (%s): %w", b, why, err)
 		}
@@ -86,4 +84,22 @@ func oneLine(s string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// imageProbe reports whether a Docker engine answers and has image, or can
+// pull it; nil means the LocalStack backend can start. The error says which
+// of the two failed, for the log line that explains the backend choice.
+type imageProbe func(ctx context.Context, image string) error
+
+// ProbeLocalStack reports whether the LocalStack backend could start here
+// with these options (the image from WithImage, FACEVEC_LOCALSTACK_IMAGE or
+// DefaultImage): nil, or an error wrapping container.ErrNoDocker or
+// container.ErrImageUnavailable.
+func ProbeLocalStack(ctx context.Context, opts ...Option) error {
+	c := newConfig(opts)
+	probe := c.probe
+	if probe == nil {
+		probe = container.Probe
+	}
+	return probe(ctx, c.localstackImage())
 }

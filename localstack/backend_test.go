@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/facevec/facevec/localstack/container"
 )
 
 func TestParseBackend(t *testing.T) {
@@ -38,10 +40,10 @@ func TestChooseBackend(t *testing.T) {
 	const image = "localstack/localstack:4.14.0"
 	ready := func(context.Context, string) error { return nil }
 	noDocker := func(context.Context, string) error {
-		return fmt.Errorf("%w: Cannot connect to the Docker daemon\nat unix:///var/run/docker.sock", ErrNoDocker)
+		return fmt.Errorf("%w: Cannot connect to the Docker daemon\nat unix:///var/run/docker.sock", container.ErrNoDocker)
 	}
 	noImage := func(_ context.Context, img string) error {
-		return fmt.Errorf("image %s %w (no such host)", img, ErrImageUnavailable)
+		return fmt.Errorf("image %s %w (no such host)", img, container.ErrImageUnavailable)
 	}
 	tests := []struct {
 		name       string
@@ -58,9 +60,9 @@ func TestChooseBackend(t *testing.T) {
 		{"bad option", "kubernetes", "", ready, "", "WithBackend", nil, false},
 		{"env wins over docker", "", "embedded", ready, BackendEmbedded, "E2E_BACKEND=embedded", nil, false},
 		{"env localstack with image", "", "localstack", ready, BackendLocalStack, "E2E_BACKEND=localstack", nil, true},
-		{"env localstack without docker", "", "localstack", noDocker, "", "", ErrNoDocker, true},
-		{"env localstack without image", "", "localstack", noImage, "", "", ErrImageUnavailable, true},
-		{"option localstack without image", BackendLocalStack, "", noImage, "", "", ErrImageUnavailable, true},
+		{"env localstack without docker", "", "localstack", noDocker, "", "", container.ErrNoDocker, true},
+		{"env localstack without image", "", "localstack", noImage, "", "", container.ErrImageUnavailable, true},
+		{"option localstack without image", BackendLocalStack, "", noImage, "", "", container.ErrImageUnavailable, true},
 		{"env normalised", "", " Embedded ", ready, BackendEmbedded, "E2E_BACKEND=embedded", nil, false},
 		{"bad env", "", "lokalstack", ready, "", "E2E_BACKEND", nil, false},
 		{"blank env means unset", "", "  ", ready, BackendLocalStack, "has image " + image, nil, true},
@@ -87,7 +89,7 @@ func TestChooseBackend(t *testing.T) {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
 				}
-				if tt.wantErr == ErrImageUnavailable && !strings.Contains(err.Error(), image) {
+				if tt.wantErr == container.ErrImageUnavailable && !strings.Contains(err.Error(), image) {
 					t.Errorf("error %q does not name the image", err)
 				}
 				return
@@ -108,11 +110,11 @@ func TestChooseBackend(t *testing.T) {
 
 // TestDockerImageProbeAnswers runs the real probe against whatever engine
 // this machine has, for an image no registry serves: it must come back, as
-// ErrNoDocker or ErrImageUnavailable, never panic or block.
+// container.ErrNoDocker or container.ErrImageUnavailable, never panic or block.
 func TestDockerImageProbeAnswers(t *testing.T) {
-	err := dockerImageProbe(context.Background(), "facevec.invalid/no-such-image:0")
-	if !errors.Is(err, ErrNoDocker) && !errors.Is(err, ErrImageUnavailable) {
-		t.Fatalf("probe of an unpullable image = %v, want ErrNoDocker or ErrImageUnavailable", err)
+	err := container.Probe(context.Background(), "facevec.invalid/no-such-image:0")
+	if !errors.Is(err, container.ErrNoDocker) && !errors.Is(err, container.ErrImageUnavailable) {
+		t.Fatalf("probe of an unpullable image = %v, want container.ErrNoDocker or container.ErrImageUnavailable", err)
 	}
 	t.Logf("probe: %v", err)
 }

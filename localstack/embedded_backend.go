@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/facevec/facevec/localstack/embedded"
+	"github.com/facevec/facevec/localstack/emulated"
 )
 
 // defaultEmbeddedAddr keeps the stand-in on loopback and off fixed ports,
@@ -43,7 +44,7 @@ func (s *Stack) startEmbedded(ctx context.Context, c *config) error {
 	})
 	s.endpoint = srv.Endpoint()
 	s.region = srv.Region()
-	s.cfg = emulatedConfig(s.endpoint, s.region)
+	s.cfg = emulated.Config(s.endpoint, s.region)
 	s.creds = s.cfg.Credentials
 	s.logs = func(function string) string { return srv.Lambda().Logs(function) }
 	s.embedded = srv

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/facevec/facevec/localstack/container"
 )
 
 func TestStartEmbedded(t *testing.T) {
@@ -62,11 +64,11 @@ func TestStartForcedLocalStackNamesTheImage(t *testing.T) {
 		st.Close()
 		t.Fatal("Start succeeded with an image nobody serves")
 	}
-	if errors.Is(err, ErrNoDocker) {
+	if errors.Is(err, container.ErrNoDocker) {
 		t.Skipf("no Docker engine here: %v", err)
 	}
-	if !errors.Is(err, ErrImageUnavailable) || !strings.Contains(err.Error(), image) {
-		t.Errorf("err = %v, want ErrImageUnavailable naming %s", err, image)
+	if !errors.Is(err, container.ErrImageUnavailable) || !strings.Contains(err.Error(), image) {
+		t.Errorf("err = %v, want container.ErrImageUnavailable naming %s", err, image)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/facevec/facevec/localstack/container"
 )
 
 // Environment variables read by Start. Options always win over them.
@@ -12,8 +14,12 @@ const (
 	EnvImage = "FACEVEC_LOCALSTACK_IMAGE"
 	// EnvAuthToken is forwarded to the LocalStack container when set; recent
 	// LocalStack images refuse to start without it.
-	EnvAuthToken = "LOCALSTACK_AUTH_TOKEN"
+	EnvAuthToken = container.EnvAuthToken
 )
+
+// DefaultImage is the LocalStack image used unless WithImage or
+// FACEVEC_LOCALSTACK_IMAGE says otherwise.
+const DefaultImage = container.DefaultImage
 
 // DefaultRegion is used by the emulated backends when neither WithRegion nor
 // AWS_REGION / AWS_DEFAULT_REGION says otherwise. The aws backend has no

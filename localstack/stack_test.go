@@ -45,17 +45,6 @@ func TestCloseOnEmptyStack(t *testing.T) {
 	}
 }
 
-func TestEmulatedConfig(t *testing.T) {
-	cfg := emulatedConfig("http://127.0.0.1:4566", "eu-central-1")
-	if aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:4566" || cfg.Region != "eu-central-1" {
-		t.Errorf("endpoint %q region %q", aws.ToString(cfg.BaseEndpoint), cfg.Region)
-	}
-	c, err := cfg.Credentials.Retrieve(context.Background())
-	if err != nil || c.AccessKeyID != TestAccessKeyID || c.SecretAccessKey != TestSecretAccessKey {
-		t.Errorf("credentials %+v, %v", c, err)
-	}
-}
-
 // exerciseStack checks that a started stack hands out working clients: a
 // bucket round trip through S3 and a ListFunctions through Lambda.
 func exerciseStack(t *testing.T, st *Stack) {

@@ -38,12 +38,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/facevec/facevec/localstack/embedded"
+	"github.com/facevec/facevec/localstack/emulated"
 	"github.com/facevec/facevec/localstack/provision"
 )
 
@@ -170,9 +166,8 @@ func deploy(ctx context.Context, srv *embedded.Server, c config, log *slog.Logge
 		return fmt.Errorf("FUNCTION_ZIP: %w", err)
 	}
 	c.spec.ZipPath = c.zip
-	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
-	s3c := s3.New(s3.Options{Region: c.region, BaseEndpoint: aws.String(srv.Endpoint()), UsePathStyle: true, Credentials: creds})
-	lc := lambda.New(lambda.Options{Region: c.region, BaseEndpoint: aws.String(srv.Endpoint()), Credentials: creds})
+	cfg := emulated.Config(srv.Endpoint(), c.region)
+	s3c, lc := emulated.S3(cfg), emulated.Lambda(cfg)
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	out, err := provision.Apply(dctx, s3c, lc, c.spec, provision.WithLogger(log))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -10,7 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/facevec/facevec/localstack"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/facevec/facevec/localstack/embedded"
+	"github.com/facevec/facevec/localstack/emulated"
 	"github.com/facevec/facevec/localstack/provision"
 )
 
@@ -66,9 +71,25 @@ func (f *stackFlags) spec() provision.Spec {
 	}
 }
 
+// embeddedStack is the in-process stand-in with the clients the CLI uses.
+// The CLI links only this backend: never testcontainers or Docker.
+type embeddedStack struct {
+	*embedded.Server
+	s3c *s3.Client
+	lc  *lambda.Client
+}
+
+func (st *embeddedStack) S3() *s3.Client         { return st.s3c }
+func (st *embeddedStack) Lambda() *lambda.Client { return st.lc }
+
+// FunctionLogs is what the named function printed so far.
+func (st *embeddedStack) FunctionLogs(function string) string {
+	return st.Server.Lambda().Logs(function)
+}
+
 // up starts the embedded stack and deploys the function with the same
 // provisioner the e2e suite and real AWS deployments use.
-func (f *stackFlags) up(ctx context.Context, stdio IO) (*localstack.Stack, *provision.Outputs, error) {
+func (f *stackFlags) up(ctx context.Context, stdio IO) (*embeddedStack, *provision.Outputs, error) {
 	if _, err := os.Stat(f.zip); err != nil {
 		return nil, nil, fmt.Errorf("function package %s: %w (run `make package`)", f.zip, err)
 	}
@@ -77,12 +98,20 @@ func (f *stackFlags) up(ctx context.Context, stdio IO) (*localstack.Stack, *prov
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewJSONHandler(stdio.Stderr, &slog.HandlerOptions{Level: level}))
-	st, err := localstack.Start(ctx, localstack.WithBackend(localstack.BackendEmbedded),
-		localstack.WithAddr(f.addr), localstack.WithLogger(logger), localstack.WithMaxConcurrency(f.concurrency),
-		localstack.WithAllowedOrigins(f.originList()...))
-	if err != nil {
-		return nil, nil, err
+	opts := []embedded.Option{embedded.WithAddr(f.addr), embedded.WithLogger(logger),
+		embedded.WithAllowedOrigins(f.originList()...)}
+	if f.concurrency > 0 {
+		opts = append(opts, embedded.WithMaxConcurrency(f.concurrency))
 	}
+	if r := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION")); r != "" {
+		opts = append(opts, embedded.WithRegion(r))
+	}
+	srv, err := embedded.Start(ctx, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("embedded stack on %s: %w", f.addr, err)
+	}
+	cfg := emulated.Config(srv.Endpoint(), srv.Region())
+	st := &embeddedStack{Server: srv, s3c: emulated.S3(cfg), lc: emulated.Lambda(cfg)}
 	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), f.spec(), provision.WithLogger(logger))
 	if err != nil {
 		st.Close()

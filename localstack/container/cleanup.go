@@ -1,4 +1,4 @@
-package localstack
+package container
 
 import (
 	"context"
@@ -77,7 +77,7 @@ func sweepContainers(ctx context.Context, c *client.Client, log *slog.Logger, ow
 // host decisions), and removes the containers of runs that were killed.
 // Without that engine testcontainers' own discovery may still find one;
 // its defaults then stand.
-func (s *Stack) prepareDocker(ctx context.Context, getenv func(string) string) error {
+func prepareDocker(ctx context.Context, getenv func(string) string, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, dockerProbeTimeout)
 	defer cancel()
 	// Not dockerClient: its fallback reads testcontainers' configuration.
@@ -89,14 +89,14 @@ func (s *Stack) prepareDocker(ctx context.Context, getenv func(string) string) e
 	if why, err := reaperPolicy(ctx, c, getenv); err != nil {
 		return fmt.Errorf("reaper: %w", err)
 	} else if why != "" {
-		s.log.Warn("localstack: Ryuk disabled (TESTCONTAINERS_RYUK_DISABLED=true); the harness removes its own containers",
+		log.Warn("localstack: Ryuk disabled (TESTCONTAINERS_RYUK_DISABLED=true); the harness removes its own containers",
 			"reason", why, "label", LabelHarness)
 	}
 	if why := hostPolicy(ctx, c, getenv); why != "" {
-		s.log.Info("localstack: "+EnvHostOverride+"=localhost", "reason", why)
+		log.Info("localstack: "+EnvHostOverride+"=localhost", "reason", why)
 	}
-	if err := sweepContainers(ctx, c, s.log, false); err != nil {
-		s.log.Warn("localstack: could not remove containers of earlier runs", "err", err)
+	if err := sweepContainers(ctx, c, log, false); err != nil {
+		log.Warn("localstack: could not remove containers of earlier runs", "err", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package localstack
+package container
 
 import (
 	"context"
@@ -24,11 +24,6 @@ var (
 	ErrNoDocker         = errors.New("no Docker engine answered")
 	ErrImageUnavailable = errors.New("not present and cannot be pulled")
 )
-
-// imageProbe reports whether a Docker engine answers and has image, or can
-// pull it; nil means the LocalStack backend can start. The error says which
-// of the two failed, for the log line that explains the backend choice.
-type imageProbe func(ctx context.Context, image string) error
 
 // dockerClient opens a client for the engine in DOCKER_HOST (default: the
 // local socket) straight through the Docker SDK, not testcontainers, because
@@ -102,24 +97,13 @@ func withDocker(ctx context.Context, f func(context.Context, *client.Client) err
 	return f(ctx, c)
 }
 
-// dockerImageProbe is the imageProbe used outside tests.
-func dockerImageProbe(ctx context.Context, image string) error {
+// Probe reports whether image can run here: nil, or an error wrapping
+// ErrNoDocker (no engine answers) or ErrImageUnavailable (the engine has
+// neither the image nor a registry that serves it).
+func Probe(ctx context.Context, image string) error {
 	return withDocker(ctx, func(ctx context.Context, c *client.Client) error {
 		return imageAvailable(ctx, c, image)
 	})
-}
-
-// ProbeLocalStack reports whether the LocalStack backend can start with
-// these options (the image from WithImage, FACEVEC_LOCALSTACK_IMAGE or
-// DefaultImage): nil, or an error wrapping ErrNoDocker or
-// ErrImageUnavailable. Tests that need LocalStack itself skip on it.
-func ProbeLocalStack(ctx context.Context, opts ...Option) error {
-	c := newConfig(opts)
-	probe := c.probe
-	if probe == nil {
-		probe = dockerImageProbe
-	}
-	return probe(ctx, c.localstackImage())
 }
 
 // EnvHostOverride is testcontainers' setting for the host its containers'

@@ -1,4 +1,4 @@
-package localstack
+package container
 
 import (
 	"archive/tar"

@@ -1,14 +1,16 @@
-package localstack
+package container
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -135,8 +137,8 @@ func (t tcLogger) Printf(format string, v ...any) {
 }
 
 // localstackOptions builds the customizers for tclocalstack.Run.
-func localstackOptions(c *config, override string, env map[string]string) []testcontainers.ContainerCustomizer {
-	opts := []testcontainers.ContainerCustomizer{
+func localstackOptions(c *config, image string, env map[string]string) []testcontainers.ContainerCustomizer {
+	return []testcontainers.ContainerCustomizer{
 		testcontainers.WithEnv(env),
 		// Replaces the module's plain "200 on /_localstack/health" wait.
 		// WithWaitStrategy would cap the whole wait at 60 s whatever the
@@ -149,43 +151,63 @@ func localstackOptions(c *config, override string, env map[string]string) []test
 				WithStartupTimeout(startupTimeout),
 		),
 		testcontainers.WithLogger(tcLogger{c.logger}),
+		// See moduleImage: the image itself, set after the module's tag check.
+		testcontainers.WithImage(image),
+		testcontainers.WithLabels(harnessLabels()),
 	}
-	if override != "" {
-		// See planImage: applied after the module's version check.
-		opts = append(opts, testcontainers.WithImage(override))
-	}
-	return opts
 }
 
-// startLocalStack runs LocalStack in Docker. The module mounts the Docker
-// socket into the container (LocalStack needs it to start Lambda runtimes)
-// and sets LOCALSTACK_HOST.
-func (s *Stack) startLocalStack(ctx context.Context, c *config) (err error) {
-	image := c.localstackImage()
-	runImage, override, err := planImage(image)
-	if err != nil {
-		return err
+// Container is a running LocalStack (or an image serving its edge
+// interface, such as facevec/stack) started by Run.
+type Container struct {
+	ctr      testcontainers.Container
+	endpoint string
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	closers []func() error // run last-in first-out
+	closed  bool
+	err     error
+}
+
+// Run starts image in Docker through testcontainers-go's LocalStack module,
+// which mounts the Docker socket into the container (LocalStack needs it to
+// start Lambda runtimes) and sets LOCALSTACK_HOST, and waits until S3 and
+// Lambda report healthy. Before that it decides on the reaper and the host
+// address (see prepareDocker) and removes containers of killed runs. On
+// error everything it started is removed again. The caller must Close the
+// container.
+func Run(ctx context.Context, image string, opts ...Option) (ctr *Container, err error) {
+	c := newConfig(opts)
+	image = strings.TrimSpace(image)
+	if image == "" {
+		return nil, errors.New("empty LocalStack image name")
 	}
+	ctr = &Container{log: c.logger}
+	defer func() {
+		if err != nil {
+			if cerr := ctr.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("cleanup after failed start: %w", cerr))
+			}
+			ctr = nil
+		}
+	}()
 	// Before anything reads testcontainers' configuration (GenericLabels does).
-	if err := s.prepareDocker(ctx, c.getenv); err != nil {
-		return err
+	if err := prepareDocker(ctx, c.getenv, c.logger); err != nil {
+		return ctr, err
 	}
 	// Registered first, so it runs last: whatever this run started and did
 	// not remove (Lambda containers LocalStack left) goes with the stack.
-	s.onClose(func() error {
+	ctr.onClose(func() error {
 		return withDocker(context.Background(), func(ctx context.Context, dc *client.Client) error {
-			return sweepContainers(ctx, dc, s.log, true)
+			return sweepContainers(ctx, dc, c.logger, true)
 		})
 	})
 
 	labels := testcontainers.GenericLabels()
 	maps.Copy(labels, harnessLabels())
-	env := containerEnv(c.localstackAuthToken(), labels, c.containerEnv)
-	if override != "" {
-		s.log.Info("localstack: image tag is not semver; passing a placeholder to the module's version check",
-			"image", image, "placeholder", runImage)
-	}
-	s.log.Info("localstack: starting container", "image", image,
+	env := containerEnv(c.authToken, labels, c.env)
+	c.logger.Info("localstack: starting container", "image", image,
 		"auth_token", env[EnvAuthToken] != "", "services", env["SERVICES"])
 
 	// The module panics (MustExtractDockerSocket) when Docker disappears
@@ -195,61 +217,82 @@ func (s *Stack) startLocalStack(ctx context.Context, c *config) (err error) {
 			err = fmt.Errorf("run LocalStack %s: Docker is not reachable: %v", image, r)
 		}
 	}()
-	opts := append(localstackOptions(c, override, env), testcontainers.WithLabels(harnessLabels()))
-	ctr, err := tclocalstack.Run(ctx, runImage, opts...)
-	if ctr != nil {
+	tc, err := tclocalstack.Run(ctx, moduleImage, localstackOptions(c, image, env)...)
+	if tc != nil {
 		// Registered before the error check: Run returns the container
 		// even when the wait strategy failed, and it must not leak.
-		s.onClose(func() error {
-			if err := testcontainers.TerminateContainer(ctr); err != nil {
+		ctr.ctr = tc
+		ctr.onClose(func() error {
+			if err := testcontainers.TerminateContainer(tc); err != nil {
 				return fmt.Errorf("terminate LocalStack container: %w", err)
 			}
 			return nil
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("run LocalStack %s: %w", image, err)
+		return ctr, fmt.Errorf("run LocalStack %s: %w", image, err)
 	}
-	endpoint, err := ctr.PortEndpoint(ctx, localstackPort, "http")
-	if err != nil {
-		return fmt.Errorf("LocalStack endpoint: %w", err)
+	if ctr.endpoint, err = tc.PortEndpoint(ctx, localstackPort, "http"); err != nil {
+		return ctr, fmt.Errorf("LocalStack endpoint: %w", err)
 	}
-	s.endpoint = endpoint
-	s.containerID = ctr.GetContainerID()
-	s.log.Info("localstack: container ready", "container", s.containerID, "endpoint", endpoint)
-	s.region = c.emulatedRegion()
-	s.cfg = emulatedConfig(endpoint, s.region)
-	s.creds = s.cfg.Credentials
-	s.logs = func(function string) string {
-		return s.localstackLogs(function, ctr)
-	}
-	return nil
+	c.logger.Info("localstack: container ready", "container", tc.GetContainerID(), "endpoint", ctr.endpoint)
+	return ctr, nil
 }
 
-// localstackLogs reads the function's CloudWatch Logs group, which LocalStack
-// fills with the runtime's output; when that is empty (not invoked yet, or
-// the logs service failed) it falls back to the tail of the LocalStack
-// container's own log, which at least shows invocation errors.
-func (s *Stack) localstackLogs(function string, ctr testcontainers.Container) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	out, err := filterLogEvents(ctx, nil, s.endpoint, s.region, s.creds, "/aws/lambda/"+function)
-	if err == nil && out != "" {
-		return out
+// Endpoint is the edge endpoint's base URL on the host, e.g. http://localhost:32768.
+func (c *Container) Endpoint() string { return c.endpoint }
+
+// ID is the container's id.
+func (c *Container) ID() string {
+	if c.ctr == nil {
+		return ""
 	}
-	if err != nil {
-		s.log.Debug("localstack: CloudWatch Logs unavailable, using container log", "function", function, "err", err)
+	return c.ctr.GetContainerID()
+}
+
+// Log returns the tail of the container's own log (at most containerLogTail
+// bytes), which shows LocalStack's invocation errors; "" when it cannot be read.
+func (c *Container) Log(ctx context.Context) string {
+	if c.ctr == nil {
+		return ""
 	}
-	rc, err := ctr.Logs(ctx)
+	rc, err := c.ctr.Logs(ctx)
 	if err != nil {
 		return ""
 	}
 	defer rc.Close()
-	return "(no CloudWatch Logs for " + function + "; LocalStack container log follows)\n" + tail(rc, containerLogTail)
+	return tail(rc, containerLogTail)
 }
 
-// containerLogTail bounds the fallback log so a long session does not hand
-// a test failure message megabytes of text.
+func (c *Container) onClose(f func() error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closers = append(c.closers, f)
+}
+
+// Close terminates the container and removes whatever this run left with
+// the harness's labels (Lambda containers LocalStack started), in reverse
+// order of starting. It is idempotent; later calls return the first error.
+func (c *Container) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.err
+	}
+	c.closed = true
+	var errs []error
+	for i := len(c.closers) - 1; i >= 0; i-- {
+		if err := c.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.closers = nil
+	c.err = errors.Join(errs...)
+	return c.err
+}
+
+// containerLogTail bounds the log so a long session does not hand a test
+// failure message megabytes of text.
 const containerLogTail = 256 << 10
 
 // tail returns at most the last n bytes of r.

@@ -1,9 +1,7 @@
-package localstack
+package container
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -134,14 +132,14 @@ func TestLocalStackOptions(t *testing.T) {
 	c := newConfig([]Option{WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))})
 	env := containerEnv("tok", map[string]string{"k": "v"}, nil)
 
-	req := testcontainers.GenericContainerRequest{ContainerRequest: testcontainers.ContainerRequest{Image: placeholderImage}}
+	req := testcontainers.GenericContainerRequest{ContainerRequest: testcontainers.ContainerRequest{Image: moduleImage}}
 	for _, o := range localstackOptions(c, "localstack/localstack:2026.01", env) {
 		if err := o.Customize(&req); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if req.Image != "localstack/localstack:2026.01" {
-		t.Errorf("image = %q, want the override", req.Image)
+		t.Errorf("image = %q, want the image asked for, not the module's placeholder", req.Image)
 	}
 	if req.Env[EnvAuthToken] != "tok" || req.Env["LAMBDA_DOCKER_FLAGS"] != "-l k=v" {
 		t.Errorf("env = %v", req.Env)
@@ -171,16 +169,6 @@ func TestLocalStackOptions(t *testing.T) {
 		t.Errorf("testcontainers log line not routed to slog: %q", logs.String())
 	}
 
-	// Without an override the image stays what the module was given.
-	req = testcontainers.GenericContainerRequest{ContainerRequest: testcontainers.ContainerRequest{Image: DefaultImage}}
-	for _, o := range localstackOptions(c, "", env) {
-		if err := o.Customize(&req); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if req.Image != DefaultImage {
-		t.Errorf("image = %q, want %q", req.Image, DefaultImage)
-	}
 }
 
 func TestTail(t *testing.T) {
@@ -190,52 +178,5 @@ func TestTail(t *testing.T) {
 	}
 	if got := tail(strings.NewReader("short"), 100); got != "short" {
 		t.Errorf("tail = %q", got)
-	}
-}
-
-// TestStartLocalStack needs a Docker engine with LocalStack's image (or a
-// registry serving it); it is skipped, saying which is missing, without.
-func TestStartLocalStack(t *testing.T) {
-	ctx := context.Background()
-	if err := dockerImageProbe(ctx, DefaultImage); err != nil {
-		t.Skipf("LocalStack cannot run here: %v", err)
-	}
-	st, err := Start(ctx, WithBackend(BackendLocalStack))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	if st.Backend() != BackendLocalStack || !strings.HasPrefix(st.Endpoint(), "http://") {
-		t.Fatalf("backend %s endpoint %q", st.Backend(), st.Endpoint())
-	}
-	exerciseStack(t, st)
-}
-
-// TestStartLocalStackWithoutDocker: asking for LocalStack where no engine
-// runs is a clear error, not a panic from the module's Docker lookup.
-func TestStartLocalStackWithoutDocker(t *testing.T) {
-	if err := dockerImageProbe(context.Background(), DefaultImage); !errors.Is(err, ErrNoDocker) {
-		t.Skip("a Docker engine answers here")
-	}
-	st, err := Start(context.Background(), WithBackend(BackendLocalStack), WithLogger(quietLogger()))
-	if err == nil {
-		st.Close()
-		t.Fatal("Start succeeded without Docker")
-	}
-	t.Logf("error: %v", err)
-	if !strings.Contains(err.Error(), "localstack") || !strings.Contains(err.Error(), DefaultImage) {
-		t.Errorf("error %q does not name the backend and the image", err)
-	}
-}
-
-// TestStartLocalStackLegacyImage fails before touching Docker.
-func TestStartLocalStackLegacyImage(t *testing.T) {
-	_, err := Start(context.Background(), WithBackend(BackendLocalStack), WithImage("localstack/localstack:0.10.0"), WithLogger(quietLogger()))
-	if err == nil || !strings.Contains(err.Error(), "older than 0.11") {
-		t.Fatalf("err = %v, want the legacy-version error", err)
 	}
 }
