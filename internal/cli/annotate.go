@@ -9,15 +9,16 @@ import (
 	"os"
 
 	"github.com/facevec/facevec/function/face/dlib"
+	"github.com/facevec/facevec/internal/cli/settings"
 	"github.com/facevec/facevec/result"
 )
 
 // runAnnotate draws each face's box (green) and 5 landmarks (red) on the
 // upright image and writes a PNG.
 func runAnnotate(ctx context.Context, args []string, stdio IO) (int, error) {
-	var f imageFlags
+	var f settings.Image
 	fs := newFlags("annotate", "[flags] IMAGE -o OUT.png", stdio)
-	f.register(fs, true)
+	f.Register(fs, true)
 	out := fs.String("o", "", "output PNG file (required)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -26,20 +27,20 @@ func runAnnotate(ctx context.Context, args []string, stdio IO) (int, error) {
 	if len(pos) != 1 || *out == "" {
 		return 0, usageErr(stdio, fs, "want one IMAGE and -o OUT.png")
 	}
-	if msg := f.validate(); msg != "" {
+	if msg := f.Validate(); msg != "" {
 		return 0, usageErr(stdio, fs, "%s", msg)
 	}
-	data, err := readImage(pos[0], f.maxBytes)
+	data, err := readImage(pos[0], f.MaxBytes)
 	if err != nil {
 		return 0, err
 	}
-	f.workers = 1
-	enc, err := f.open(1, stdio.Stderr)
+	f.Workers = 1
+	enc, err := openEncoder(&f, 1, stdio.Stderr)
 	if err != nil {
 		return 0, err
 	}
 	defer enc.Close()
-	p := f.params()
+	p := f.Params()
 	r, err := enc.Encode(ctx, data, p)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", pos[0], err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/facevec/facevec/fixtures"
+	"github.com/facevec/facevec/internal/cli/settings"
 	"github.com/facevec/facevec/result"
 )
 
@@ -342,7 +343,7 @@ func TestEncodeBoundsReadsByDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(defaultMaxBytes + 1<<20); err != nil {
+	if err := f.Truncate(settings.DefaultMaxBytes + 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

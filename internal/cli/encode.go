@@ -11,13 +11,14 @@ import (
 
 	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/dlib"
+	"github.com/facevec/facevec/internal/cli/settings"
 	"github.com/facevec/facevec/result"
 )
 
 func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
-	var f imageFlags
+	var f settings.Image
 	fs := newFlags("encode", "[flags] PATH...", stdio)
-	f.register(fs, true)
+	f.Register(fs, true)
 	paths, err := parse(fs, args)
 	if err != nil {
 		return 0, err
@@ -25,11 +26,11 @@ func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
 	if len(paths) == 0 {
 		return 0, usageErr(stdio, fs, "no image paths given")
 	}
-	if msg := f.validate(); msg != "" {
+	if msg := f.Validate(); msg != "" {
 		return 0, usageErr(stdio, fs, "%s", msg)
 	}
 	files := expandPaths(paths)
-	enc, err := f.open(len(files), stdio.Stderr)
+	enc, err := openEncoder(&f, len(files), stdio.Stderr)
 	if err != nil {
 		return 0, err
 	}
@@ -47,7 +48,7 @@ func runEncode(ctx context.Context, args []string, stdio IO) (int, error) {
 	je := json.NewEncoder(out)
 	je.SetEscapeHTML(false)
 	failed := false
-	for r := range encodeAll(ctx, enc, files, f.params(), f.workers, f.maxBytes) {
+	for r := range encodeAll(ctx, enc, files, f.Params(), f.Workers, f.MaxBytes) {
 		if r.Error != nil {
 			failed = true
 		}

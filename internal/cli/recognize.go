@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/facevec/facevec/internal/cli/settings"
 	"github.com/facevec/facevec/result"
 )
 
@@ -21,9 +22,9 @@ import (
 // are the known images' file stems; a known image without a face is
 // skipped with a warning, like the original.
 func runRecognize(ctx context.Context, args []string, stdio IO) (int, error) {
-	var f imageFlags
+	var f settings.Image
 	fs := newFlags("recognize", "[flags] KNOWN_DIR UNKNOWN_PATH", stdio)
-	f.register(fs, false)
+	f.Register(fs, false)
 	tolerance := fs.Float64("tolerance", result.DefaultTolerance, "distance at or below which two faces are the same person")
 	showDistance := fs.Bool("show-distance", false, "print the distance as a third column")
 	pos, err := parse(fs, args)
@@ -33,8 +34,8 @@ func runRecognize(ctx context.Context, args []string, stdio IO) (int, error) {
 	if len(pos) != 2 {
 		return 0, usageErr(stdio, fs, "want KNOWN_DIR and UNKNOWN_PATH, got %d arguments", len(pos))
 	}
-	f.workers = runtime.NumCPU()
-	if msg := f.validate(); msg != "" {
+	f.Workers = runtime.NumCPU()
+	if msg := f.Validate(); msg != "" {
 		return 0, usageErr(stdio, fs, "%s", msg)
 	}
 	if math.IsNaN(*tolerance) || math.IsInf(*tolerance, 0) || *tolerance < 0 {
@@ -43,15 +44,15 @@ func runRecognize(ctx context.Context, args []string, stdio IO) (int, error) {
 	if st, err := os.Stat(pos[0]); err != nil || !st.IsDir() {
 		return 0, usageErr(stdio, fs, "KNOWN_DIR %q is not a directory", pos[0])
 	}
-	enc, err := f.open(runtime.NumCPU(), stdio.Stderr)
+	enc, err := openEncoder(&f, runtime.NumCPU(), stdio.Stderr)
 	if err != nil {
 		return 0, err
 	}
 	defer enc.Close()
-	p := f.params()
+	p := f.Params()
 
 	var known []result.Known
-	for r := range encodeAll(ctx, enc, expandPaths(pos[:1]), p, enc.Workers(), f.maxBytes) {
+	for r := range encodeAll(ctx, enc, expandPaths(pos[:1]), p, enc.Workers(), f.MaxBytes) {
 		switch {
 		case r.Error != nil:
 			fmt.Fprintf(stdio.Stderr, "WARNING: %s: %s. Ignoring file.\n", r.Source.File, r.Error.Message)
@@ -84,7 +85,7 @@ func runRecognize(ctx context.Context, args []string, stdio IO) (int, error) {
 		}
 	}
 	code := ExitOK
-	for r := range encodeAll(ctx, enc, expandPaths(pos[1:]), p, enc.Workers(), f.maxBytes) {
+	for r := range encodeAll(ctx, enc, expandPaths(pos[1:]), p, enc.Workers(), f.MaxBytes) {
 		file := r.Source.File
 		if r.Error != nil {
 			fmt.Fprintf(stdio.Stderr, "WARNING: %s: %s\n", file, r.Error.Message)

@@ -1,0 +1,72 @@
+// Package settings is the CLI's encoder flags and their checks: pure Go, so
+// flag handling never links dlib. The commands that encode turn the result
+// into a face/dlib encoder.
+package settings
+
+import (
+	"flag"
+	"runtime"
+
+	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/imagefmt"
+)
+
+// Image is the encoder settings shared by encode, recognize and annotate.
+type Image struct {
+	Detector  string
+	Upsample  int
+	Jitter    int
+	MaxSide   int
+	Workers   int
+	Models    string
+	MaxPixels int64
+	MaxBytes  int64
+}
+
+// Register adds the flags to fs; all adds jitter, max-side and workers.
+func (f *Image) Register(fs *flag.FlagSet, all bool) {
+	fs.StringVar(&f.Detector, "detector", face.DetectorHOG, "face detector: hog or cnn")
+	fs.IntVar(&f.Upsample, "upsample", 1, "times to upsample the image before detection (finds smaller faces)")
+	fs.StringVar(&f.Models, "models", "", "model directory (default $FACEVEC_MODELS, $LAMBDA_TASK_ROOT/models, ./models)")
+	fs.Int64Var(&f.MaxPixels, "max-pixels", 50_000_000, "refuse images with more pixels than this (0 = no limit)")
+	fs.Int64Var(&f.MaxBytes, "max-bytes", DefaultMaxBytes, "refuse files larger than this many bytes (0 = no limit)")
+	if all {
+		fs.IntVar(&f.Jitter, "jitter", 0, "average descriptors over N jittered copies (face_recognition's num_jitters)")
+		fs.IntVar(&f.MaxSide, "max-side", 0, "detect on a copy whose longer side is at most PX (0 = never downscale)")
+		fs.IntVar(&f.Workers, "workers", runtime.NumCPU(), "images encoded in parallel")
+	}
+}
+
+// Params are the settings as the encoder takes them.
+func (f *Image) Params() face.Params {
+	return face.Params{
+		Detector: f.Detector,
+		Upsample: f.Upsample,
+		Jitter:   f.Jitter,
+		MaxSide:  f.MaxSide,
+		Limits:   imagefmt.Limits{MaxBytes: f.MaxBytes, MaxPixels: f.MaxPixels},
+	}
+}
+
+// Validate names the first flag out of range, or returns "".
+func (f *Image) Validate() string {
+	switch {
+	case f.Detector != face.DetectorHOG && f.Detector != face.DetectorCNN:
+		return "--detector must be hog or cnn"
+	case f.Upsample < 0 || f.Upsample > face.MaxUpsample:
+		return "--upsample must be between 0 and 4"
+	case f.Jitter < 0 || f.Jitter > face.MaxJitter:
+		return "--jitter must be between 0 and 100"
+	case f.MaxSide < 0:
+		return "--max-side must be 0 or positive"
+	case f.Workers < 1:
+		return "--workers must be at least 1"
+	case f.MaxPixels < 0 || f.MaxBytes < 0:
+		return "--max-pixels and --max-bytes must be 0 or positive"
+	}
+	return ""
+}
+
+// DefaultMaxBytes bounds a file read (a photo is a few MB; the Lambda's
+// own default is 25 MiB), so a path to something endless cannot fill memory.
+const DefaultMaxBytes = 256 << 20
