@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/facevec/facevec/localstack/container"
+	"github.com/facevec/facevec/localstack/embedded"
 )
 
 // Environment variables read by Start. Options always win over them.
@@ -24,7 +25,7 @@ const DefaultImage = container.DefaultImage
 // DefaultRegion is used by the emulated backends when neither WithRegion nor
 // AWS_REGION / AWS_DEFAULT_REGION says otherwise. The aws backend has no
 // default: guessing a region for real resources is a footgun.
-const DefaultRegion = "us-east-1"
+const DefaultRegion = embedded.DefaultRegion
 
 // Option configures Start.
 type Option func(*config)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 )
 
@@ -66,3 +67,6 @@ func WithStartingHealth() Option { return func(c *config) { c.starting = true } 
 func WithAllowedOrigins(origins ...string) Option {
 	return func(c *config) { c.origins = append(c.origins, origins...) }
 }
+
+// DefaultRegion is the stand-in's region unless WithRegion says otherwise.
+const DefaultRegion = defaults.Region

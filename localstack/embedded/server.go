@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 	"github.com/facevec/facevec/localstack/embedded/lambdasvc"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 )
@@ -48,7 +49,7 @@ const (
 // Start listens, starts S3 and Lambda and serves them until Close. ctx
 // bounds the start-up only. On error nothing is left running.
 func Start(ctx context.Context, opts ...Option) (*Server, error) {
-	cfg := config{addr: DefaultAddr, region: s3svc.DefaultRegion}
+	cfg := config{addr: DefaultAddr, region: defaults.Region}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -57,7 +58,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		cfg.addr = DefaultAddr
 	}
 	if cfg.region == "" {
-		cfg.region = s3svc.DefaultRegion
+		cfg.region = defaults.Region
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
@@ -100,7 +101,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 	}
 	lam, err := lambdasvc.New(lambdasvc.Options{
 		Region:         cfg.region,
-		AccountID:      s3svc.DefaultAccountID,
+		AccountID:      defaults.AccountID,
 		Endpoint:       endpoint,
 		FetchCode:      s3.ReadObject,
 		WorkDir:        cfg.workDir,

@@ -70,23 +70,11 @@ func checkEventInvokeConfig(in *eventInvokeConfigInput) *apiError {
 	return nil
 }
 
+// putEventInvokeConfig replaces the function's asynchronous invocation
+// settings: fields left out go back to their defaults.
 func (s *Service) putEventInvokeConfig(w http.ResponseWriter, r *http.Request, args []string) {
-	s.writeEventInvokeConfig(w, r, args, true)
-}
-
-func (s *Service) updateEventInvokeConfig(w http.ResponseWriter, r *http.Request, args []string) {
-	s.writeEventInvokeConfig(w, r, args, false)
-}
-
-// writeEventInvokeConfig implements Put (replace everything) and Update
-// (change only the given fields).
-func (s *Service) writeEventInvokeConfig(w http.ResponseWriter, r *http.Request, args []string, replace bool) {
-	op := "PutFunctionEventInvokeConfig"
-	if !replace {
-		op = "UpdateFunctionEventInvokeConfig"
-	}
 	var in eventInvokeConfigInput
-	if aerr := readJSON(r, maxConfigRequest, op, &in); aerr != nil {
+	if aerr := readJSON(r, maxConfigRequest, "PutFunctionEventInvokeConfig", &in); aerr != nil {
 		writeError(w, aerr)
 		return
 	}
@@ -100,18 +88,7 @@ func (s *Service) writeEventInvokeConfig(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	f.mu.Lock()
-	cfg := eventInvokeConfig{}
-	if !replace && f.eic != nil {
-		cfg = *f.eic
-	}
-	if in.MaximumRetryAttempts != nil || replace {
-		cfg.retries = in.MaximumRetryAttempts
-	}
-	if in.MaximumEventAgeInSeconds != nil || replace {
-		cfg.maxAge = in.MaximumEventAgeInSeconds
-	}
-	cfg.lastModified = time.Now()
-	f.eic = &cfg
+	f.eic = &eventInvokeConfig{retries: in.MaximumRetryAttempts, maxAge: in.MaximumEventAgeInSeconds, lastModified: time.Now()}
 	out := f.eventInvokeConfigOutput()
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
@@ -130,22 +107,6 @@ func (s *Service) getEventInvokeConfig(w http.ResponseWriter, r *http.Request, a
 		return
 	}
 	writeJSON(w, http.StatusOK, f.eventInvokeConfigOutput())
-}
-
-func (s *Service) deleteEventInvokeConfig(w http.ResponseWriter, r *http.Request, args []string) {
-	f, aerr := s.lookup(args[0], r.URL.Query().Get("Qualifier"))
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.eic == nil {
-		writeError(w, errNotFound("The function %s:%s doesn't have an EventInvokeConfig", f.arn, latest))
-		return
-	}
-	f.eic = nil
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // eventInvokeConfigOutput renders f.eic; the caller holds f.mu.

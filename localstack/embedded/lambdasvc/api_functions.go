@@ -525,21 +525,6 @@ func (f *function) checkRevisionLocked(rev string) *apiError {
 	return nil
 }
 
-func (s *Service) listTags(w http.ResponseWriter, r *http.Request, args []string) {
-	f, aerr := s.lookup(args[0], "")
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	f.mu.Lock()
-	tags := maps.Clone(f.tags)
-	f.mu.Unlock()
-	if tags == nil {
-		tags = map[string]string{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"Tags": tags})
-}
-
 // readJSON decodes a bounded JSON request body.
 func readJSON(r *http.Request, limit int64, op string, v any) *apiError {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))

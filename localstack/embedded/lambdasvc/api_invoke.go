@@ -118,25 +118,3 @@ func decodeClientContext(v string) (string, *apiError) {
 	}
 	return string(b), nil
 }
-
-// invokeAsyncAPI is the deprecated InvokeAsync operation: the body is the
-// event, the answer 202 {"Status": 202}.
-func (s *Service) invokeAsyncAPI(w http.ResponseWriter, r *http.Request, args []string) {
-	f, aerr := s.lookup(args[0], "")
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxAsyncPayload+1))
-	if err != nil {
-		writeError(w, errInvalidContent("could not read the request body: %v", err))
-		return
-	}
-	id, err := s.enqueue(r.Context(), f.arn, body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("X-Amzn-Requestid", id)
-	writeJSON(w, http.StatusAccepted, map[string]int{"Status": http.StatusAccepted})
-}

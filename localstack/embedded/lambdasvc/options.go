@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"time"
+
+	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 )
 
 // Defaults applied by New to zero Options fields.
 const (
-	DefaultRegion         = "us-east-1"
-	DefaultAccountID      = "000000000000"
+	DefaultRegion         = defaults.Region
+	DefaultAccountID      = defaults.AccountID
 	DefaultMaxConcurrency = 2
 	// DefaultInitTimeout is Lambda's limit for the init phase.
 	DefaultInitTimeout = 10 * time.Second
@@ -62,8 +63,8 @@ type Options struct {
 }
 
 var (
-	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
-	accountPattern = regexp.MustCompile(`^\d{12}$`)
+	regionPattern  = defaults.RegionPattern
+	accountPattern = defaults.AccountPattern
 )
 
 func (o Options) withDefaults() (Options, error) {

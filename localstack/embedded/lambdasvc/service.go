@@ -23,6 +23,7 @@ type Service struct {
 	log        *slog.Logger
 	workDir    string
 	ownWorkDir bool
+	mux        *http.ServeMux // the REST API's routes (routes.go)
 
 	// ctx is cancelled by Close; everything waiting on a function (slot
 	// queues, retries, running invocations) gives up with it.
@@ -96,6 +97,7 @@ func New(opts Options) (*Service, error) {
 		logs:      make(map[string]*logRing),
 		busy:      make(map[string]bool),
 	}
+	s.mux = s.newMux()
 	if opts.WorkDir == "" {
 		removeStaleWorkDirs(s.log)
 		dir, err := os.MkdirTemp("", workDirPattern)

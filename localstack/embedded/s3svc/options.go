@@ -3,6 +3,8 @@ package s3svc
 import (
 	"context"
 	"log/slog"
+
+	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 )
 
 // Invoker delivers one event to a Lambda function as an asynchronous
@@ -21,8 +23,8 @@ func (f InvokerFunc) InvokeAsync(ctx context.Context, functionARN string, payloa
 
 // Defaults, the same as LocalStack's.
 const (
-	DefaultRegion    = "us-east-1"
-	DefaultAccountID = "000000000000"
+	DefaultRegion    = defaults.Region
+	DefaultAccountID = defaults.AccountID
 )
 
 // Option configures New.

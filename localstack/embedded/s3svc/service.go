@@ -7,13 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"regexp"
 	"sync"
 	"time"
 
 	"github.com/rclone/gofakes3"
 	"github.com/rclone/gofakes3/s3mem"
 
+	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 	"github.com/facevec/facevec/localstack/embedded/internal/sigv4"
 )
 
@@ -36,8 +36,8 @@ type Service struct {
 }
 
 var (
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	accountRE = regexp.MustCompile(`^\d{12}$`)
+	regionRE  = defaults.RegionPattern
+	accountRE = defaults.AccountPattern
 )
 
 // New returns a running Service. Close it to stop notification delivery.
