@@ -56,7 +56,7 @@ func TestLocalStackDeploy(t *testing.T) {
 	defer cancel()
 	st, err := localstack.Start(ctx,
 		localstack.WithBackend(localstack.BackendLocalStack),
-		localstack.WithLogger(slog.New(slog.NewTextHandler(testLogWriter{t}, nil))),
+		localstack.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))),
 		// The harness's default services lack SQS, which holds the
 		// template's failed-event queue.
 		localstack.WithContainerEnv(map[string]string{"SERVICES": "s3,lambda,iam,sts,cloudformation,logs,sqs"}),
@@ -246,9 +246,3 @@ func deleteStack(t *testing.T, s3c *s3.Client, cf *cloudformation.Client, stack 
 }
 
 // testLogWriter sends the harness's slog output to the test log.
-type testLogWriter struct{ t *testing.T }
-
-func (w testLogWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
