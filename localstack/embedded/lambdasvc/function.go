@@ -2,6 +2,7 @@ package lambdasvc
 
 import (
 	"maps"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -116,7 +117,7 @@ func (s *Service) buildSpec(f *function, st *functionState) *spec {
 		"AWS_SESSION_TOKEN=test",
 	}
 	if s.opts.Endpoint != "" {
-		base = append(base, "AWS_ENDPOINT_URL="+s.opts.Endpoint)
+		base = append(base, localstackEndpointEnv(s.opts.Endpoint)...)
 	}
 	user := make([]string, 0, len(st.Env))
 	for _, k := range slices.Sorted(maps.Keys(st.Env)) {
@@ -210,4 +211,21 @@ func (f *function) configuration() functionConfiguration {
 		c.Environment = &environmentResponse{Variables: maps.Clone(st.Env)}
 	}
 	return c
+}
+
+// localstackEndpointEnv is how LocalStack tells a function where its edge
+// endpoint is (localstack-core/localstack/services/lambda_/invocation/
+// execution_environment.py, 4.14): LOCALSTACK_HOSTNAME (the host alone),
+// EDGE_PORT, and AWS_ENDPOINT_URL = http://LOCALSTACK_HOSTNAME:EDGE_PORT,
+// which every current SDK, the function's included, honours. The same three
+// here keep a function that works on one working on the other.
+func localstackEndpointEnv(endpoint string) []string {
+	env := []string{"AWS_ENDPOINT_URL=" + endpoint}
+	if u, err := url.Parse(endpoint); err == nil && u.Hostname() != "" {
+		env = append(env, "LOCALSTACK_HOSTNAME="+u.Hostname())
+		if port := u.Port(); port != "" {
+			env = append(env, "EDGE_PORT="+port)
+		}
+	}
+	return env
 }

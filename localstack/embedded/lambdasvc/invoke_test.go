@@ -28,7 +28,7 @@ func TestInvokeRequestResponse(t *testing.T) {
 	})
 	envWanted := []string{"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
 		"AWS_REGION", "AWS_DEFAULT_REGION", "LAMBDA_TASK_ROOT", "_HANDLER", "AWS_ENDPOINT_URL",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "OUTPUT_BUCKET", "AWS_LAMBDA_RUNTIME_API"}
+		"LOCALSTACK_HOSTNAME", "EDGE_PORT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "OUTPUT_BUCKET", "AWS_LAMBDA_RUNTIME_API"}
 	clientCtx := base64.StdEncoding.EncodeToString([]byte(`{"custom":{"caller":"test"}}`))
 	r := st.invoke(t, "echo", map[string]any{"echo": map[string]any{"x": 1}, "env": envWanted, "env_names": true},
 		func(in *lambda.InvokeInput) {
@@ -59,7 +59,10 @@ func TestInvokeRequestResponse(t *testing.T) {
 	want := map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME": "echo", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
 		"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "LAMBDA_TASK_ROOT": r.resp.Cwd, "_HANDLER": "bootstrap",
-		"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "OUTPUT_BUCKET": "out",
+		// LocalStack's three, built as its execution_environment.py builds
+		// them: AWS_ENDPOINT_URL = http://LOCALSTACK_HOSTNAME:EDGE_PORT.
+		"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "LOCALSTACK_HOSTNAME": "127.0.0.1", "EDGE_PORT": "4566",
+		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "OUTPUT_BUCKET": "out",
 	}
 	for k, v := range want {
 		if r.resp.Env[k] != v {

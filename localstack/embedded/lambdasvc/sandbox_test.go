@@ -28,14 +28,15 @@ func sandboxStack(t *testing.T) *stack {
 }
 
 // lambdaEnv is every variable a provided.al2023 function sees on AWS (with
-// AWS_ENDPOINT_URL, the stand-in's own; _X_AMZN_TRACE_ID is set by
-// aws-lambda-go per invocation, on AWS too), and nothing else.
+// AWS_ENDPOINT_URL, LOCALSTACK_HOSTNAME and EDGE_PORT, which LocalStack
+// adds too; _X_AMZN_TRACE_ID is set by aws-lambda-go per invocation, on AWS
+// too), and nothing else.
 var lambdaEnv = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
 	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
 	"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "AWS_REGION",
-	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT", "LANG",
-	"LD_LIBRARY_PATH", "PATH", "TZ", "_HANDLER", "_X_AMZN_TRACE_ID",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "EDGE_PORT", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT", "LANG",
+	"LD_LIBRARY_PATH", "LOCALSTACK_HOSTNAME", "PATH", "TZ", "_HANDLER", "_X_AMZN_TRACE_ID",
 }
 
 func TestSandboxLooksLikeLambda(t *testing.T) {
