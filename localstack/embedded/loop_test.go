@@ -1,15 +1,11 @@
 package embedded
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,40 +15,15 @@ import (
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/facevec/facevec/internal/lambdazip/lambdaziptest"
 )
 
 // buildFunctionZip builds testdata/s3copyfn as a provided.al2023 bootstrap
 // and zips it.
 func buildFunctionZip(t *testing.T) []byte {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "bootstrap")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-o", bin, "./testdata/s3copyfn")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build test function: %v\n%s", err, out)
-	}
-	exe, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-	hdr.SetMode(0o755)
-	w, err := zw.CreateHeader(hdr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(exe); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return lambdaziptest.Bootstrap(t, lambdaziptest.BuildFunction(t, "./testdata/s3copyfn"))
 }
 
 // TestUploadTriggersFunction runs the whole loop on one listener: code

@@ -1,18 +1,16 @@
 package provision_test
 
 import (
-	"archive/zip"
 	"context"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/facevec/facevec/internal/lambdazip/lambdaziptest"
 	"github.com/facevec/facevec/localstack"
 )
 
@@ -75,46 +73,13 @@ func markerZip(t *testing.T, build string) string {
 		}
 		markerDir = d
 	}
-	goarch, _ := lambdaArch()
-	bin := filepath.Join(markerDir, "bootstrap-"+build)
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc",
-		"-ldflags", "-s -w -X main.build="+build, "-o", bin, "./testdata/marker")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build marker: %v\n%s", err, out)
-	}
 	zipPath := filepath.Join(markerDir, "marker-"+build+".zip")
-	if err := zipBootstrap(bin, zipPath); err != nil {
+	exe := lambdaziptest.BuildFunction(t, "./testdata/marker", "-X main.build="+build)
+	if err := os.WriteFile(zipPath, lambdaziptest.Bootstrap(t, exe), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	markerZips[build] = zipPath
 	return zipPath
-}
-
-func zipBootstrap(bin, zipPath string) error {
-	in, err := os.Open(bin)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(zipPath)
-	if err != nil {
-		return err
-	}
-	zw := zip.NewWriter(out)
-	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err == nil {
-		_, err = io.Copy(w, in)
-	}
-	if cerr := zw.Close(); err == nil {
-		err = cerr
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 func TestMain(m *testing.M) {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +59,35 @@ func build(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// BuildFunction builds the Go main package pkg (a path relative to the
+// test's directory, e.g. "./testdata/echofn") as a Lambda bootstrap that runs
+// on this host: static (cgo off), with the lambda.norpc tag the real
+// function uses, stripped; extraLDFlags are appended to -ldflags (e.g.
+// "-X main.build=1"). It returns the executable's bytes.
+func BuildFunction(t testing.TB, pkg string, extraLDFlags ...string) []byte {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	ldflags := strings.Join(append([]string{"-s", "-w"}, extraLDFlags...), " ")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", ldflags, "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", pkg, err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// Bootstrap is a package holding exe alone, as bootstrap (0755).
+func Bootstrap(t testing.TB, exe []byte) []byte {
+	t.Helper()
+	return Zip(t, Entry{Name: "bootstrap", Mode: 0o755, Data: exe})
 }
 
 // Entry is one file (or, with a trailing "/", directory) of a package.
