@@ -96,7 +96,11 @@ func runBackfill(ctx context.Context, args []string, stdio IO) (int, error) {
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	printBackfill(stdio, rep)
+	// A run that failed before it invoked anything has nothing to report
+	// beyond its error.
+	if err == nil || rep.Interrupted || rep.Invocations > 0 {
+		printBackfill(stdio, rep)
+	}
 	switch {
 	case rep.Interrupted:
 		fmt.Fprintln(stdio.Stderr, "backfill: interrupted; the same command resumes where this run stopped")
