@@ -15,12 +15,12 @@ GOARCH_LAMBDA  ?= amd64
 # Lambda's name for it, which the package check wants.
 LAMBDA_ARCH    := $(if $(filter arm64,$(GOARCH_LAMBDA)),arm64,x86_64)
 
-.PHONY: help deps models build package image e2e-container test unit race e2e bench fuzz vulncheck run golden deploy undeploy clean
+.PHONY: help deps models build package image e2e-container test unit race e2e bench fuzz vulncheck run golden deploy undeploy backfill clean
 
 help:
 	@echo "make run      the main job: embedded AWS stack, fixtures uploaded, face vectors printed"
 	@echo "make test     everything that runs here (unit, race, e2e on the embedded stack)"
-	@echo "make deps | models | build | package | e2e | bench | fuzz | golden | deploy | undeploy | clean"
+	@echo "make deps | models | build | package | e2e | bench | fuzz | golden | deploy | undeploy | backfill | clean"
 
 deps: ## system packages, by this host's names (scripts/build-deps.sh: Debian 12, Ubuntu 22.04/24.04); sudo when not root; skips what is installed
 	@pkgs=$$(scripts/build-deps.sh) || exit 1; \
@@ -115,6 +115,9 @@ deploy: package ## real AWS (see README)
 
 undeploy:
 	deploy/undeploy.sh
+
+backfill: ## real AWS: an S3 Batch Operations job that encodes what is already in BUCKET [PREFIX=...] [INVENTORY=s3://.../manifest.json]
+	BUCKET="$(BUCKET)" PREFIX="$(PREFIX)" INVENTORY="$(INVENTORY)" deploy/backfill.sh
 
 clean:
 	rm -rf $(DIST)

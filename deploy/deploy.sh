@@ -15,6 +15,10 @@
 #   DETECTOR (hog|cnn) UPSAMPLE JITTER MAX_SIDE MAX_OBJECT_BYTES MAX_PIXELS
 #   OUTPUT_PREFIX MEMORY_MB TIMEOUT_S LOG_RETENTION_DAYS
 #   PERMISSIONS_BOUNDARY RESERVED_CONCURRENCY MAX_EVENT_AGE_S
+#   BUFFER_WITH_QUEUE     true: S3 -> SQS -> Lambda (false: S3 -> Lambda);
+#                         with it QUEUE_BATCH_SIZE QUEUE_BATCHING_WINDOW_S
+#                         QUEUE_MAX_CONCURRENCY QUEUE_MAX_RECEIVE_COUNT
+#                         QUEUE_VISIBILITY_TIMEOUT_S (see the template)
 #   SMOKE=0               skip the smoke test
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 set -euo pipefail
@@ -62,6 +66,15 @@ if [[ -n ${PERMISSIONS_BOUNDARY:-} ]]; then
 		die "PERMISSIONS_BOUNDARY='$PERMISSIONS_BOUNDARY': want the ARN of an IAM managed policy (arn:aws:iam::<account>:policy/<name>)"
 	PARAMS+=("PermissionsBoundary=$PERMISSIONS_BOUNDARY")
 fi
+if [[ -n ${BUFFER_WITH_QUEUE:-} ]]; then
+	[[ $BUFFER_WITH_QUEUE == true || $BUFFER_WITH_QUEUE == false ]] || die "BUFFER_WITH_QUEUE='$BUFFER_WITH_QUEUE': want true or false"
+	PARAMS+=("BufferWithQueue=$BUFFER_WITH_QUEUE")
+fi
+int_param QUEUE_BATCH_SIZE 1 10000 QueueBatchSize
+int_param QUEUE_BATCHING_WINDOW_S 0 300 QueueBatchingWindowSeconds
+int_param QUEUE_MAX_CONCURRENCY 2 1000 QueueMaxConcurrency
+int_param QUEUE_MAX_RECEIVE_COUNT 1 1000 QueueMaxReceiveCount
+int_param QUEUE_VISIBILITY_TIMEOUT_S 1 43200 QueueVisibilityTimeout
 if [[ -n ${LOG_RETENTION_DAYS:-} ]]; then
 	retentions=" 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653 "
 	[[ $LOG_RETENTION_DAYS =~ ^[0-9]+$ && $retentions == *" $LOG_RETENTION_DAYS "* ]] ||
@@ -176,9 +189,10 @@ in_bucket=$(output InputBucketName)
 in_created=$(output InputBucketCreated)
 if [[ $in_created != true ]]; then
 	# CloudFormation cannot configure a bucket it does not own.
-	log "wiring s3://$in_bucket notifications (${#SUFFIXES[@]} suffixes) to the function"
 	arn=$(output FunctionArn)
-	notification_config "$in_bucket" "$arn" add >"$TMP/notification.json"
+	queue=$(output_or_empty IngestQueueArn)
+	log "wiring s3://$in_bucket notifications (${#SUFFIXES[@]} suffixes) to ${queue:-the function}"
+	notification_config "$in_bucket" "$arn" add "$queue" >"$TMP/notification.json"
 	put_notifications "$in_bucket" "$TMP/notification.json"
 fi
 

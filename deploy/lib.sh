@@ -129,10 +129,16 @@ check_package() {
 		die "$1 is not a package Lambda can run: $(oneline "$TMP/check.err")"
 }
 
+# output_or_empty KEY prints a stack output, or nothing when the stack
+# lacks it (outputs with a condition that is false).
+output_or_empty() {
+	jq -r --arg k "$1" '(.Stacks[0].Outputs // []) | map(select(.OutputKey == $k)) | .[0].OutputValue // empty' <<<"$STACK_JSON"
+}
+
 # output KEY prints a stack output; it dies when the stack lacks it.
 output() {
 	local v
-	v=$(jq -r --arg k "$1" '(.Stacks[0].Outputs // []) | map(select(.OutputKey == $k)) | .[0].OutputValue // empty' <<<"$STACK_JSON")
+	v=$(output_or_empty "$1")
 	[[ -n $v ]] || die "stack $STACK_NAME has no output $1 (deployed from another template?)"
 	printf '%s\n' "$v"
 }
@@ -145,31 +151,35 @@ show_failures() {
 		head -n 15 >&2 || true
 }
 
-# notification_config BUCKET FUNCTION_ARN add|remove writes to stdout the
-# bucket's notification configuration with this stack's Lambda
+# notification_config BUCKET FUNCTION_ARN add|remove [QUEUE_ARN] writes to
+# stdout the bucket's notification configuration with this stack's
 # configurations (by Id prefix or by target) replaced by one per suffix
-# ("add") or dropped ("remove"). Every other configuration (queues, topics,
-# EventBridge, other functions) is kept as it is.
+# ("add") or dropped ("remove"): to the function, or to QUEUE_ARN when the
+# stack buffers through a queue (BufferWithQueue). Every other
+# configuration (other queues, topics, EventBridge, other functions) is
+# kept as it is.
 notification_config() {
-	local bucket=$1 arn=$2 mode=$3 cur
+	local bucket=$1 arn=$2 mode=$3 queue=${4:-} cur
 	cur=$(aws_ s3api get-bucket-notification-configuration --bucket "$bucket" --output json 2>"$TMP/notif.err") ||
 		die "read the notification configuration of s3://$bucket: $(oneline "$TMP/notif.err")"
 	[[ -n $cur ]] || cur='{}'
-	jq -c --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" '
+	jq -c --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" --arg queue "$queue" '
 		def ours: if $mode == "add" then
 			[$ARGS.positional | to_entries[] | {
 				Id: ($p + (.key | tostring) + "-" + (.value | ltrimstr("."))),
-				LambdaFunctionArn: $arn,
 				Events: ["s3:ObjectCreated:*"],
 				Filter: {Key: {FilterRules: [{Name: "suffix", Value: .value}]}}
-			}] else [] end;
+			} + (if $queue == "" then {LambdaFunctionArn: $arn} else {QueueArn: $queue} end)] else [] end;
+		def notours: select((.Id // "" | startswith($p)) | not);
 		del(.ResponseMetadata)
 		| .LambdaFunctionConfigurations = (
-			[(.LambdaFunctionConfigurations // [])[]
-			 | select((.Id // "" | startswith($p)) | not)
-			 | select(.LambdaFunctionArn != $arn)]
-			+ ours)
+			[(.LambdaFunctionConfigurations // [])[] | notours | select(.LambdaFunctionArn != $arn)]
+			+ (if $queue == "" then ours else [] end))
+		| .QueueConfigurations = (
+			[(.QueueConfigurations // [])[] | notours]
+			+ (if $queue == "" then [] else ours end))
 		| if .LambdaFunctionConfigurations == [] then del(.LambdaFunctionConfigurations) else . end
+		| if .QueueConfigurations == [] then del(.QueueConfigurations) else . end
 	' --args "${SUFFIXES[@]}" <<<"$cur"
 }
 

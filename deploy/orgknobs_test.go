@@ -1,7 +1,9 @@
 package deploy
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -20,8 +22,20 @@ func checkOrganisationKnobs(_ *testing.T, tpl map[string]any) (p problems) {
 	noValue := ref("AWS::NoValue")
 
 	p.expect("Conditions.HasPermissionsBoundary", at(tpl, "Conditions", "HasPermissionsBoundary"), notEquals("PermissionsBoundary", ""))
-	p.expect("EncoderRole.PermissionsBoundary", props(tpl, idRole)["PermissionsBoundary"],
-		ifFn("HasPermissionsBoundary", ref("PermissionsBoundary"), noValue))
+	// Every role the stack creates: an SCP that demands a boundary refuses
+	// any role without one.
+	roles := 0
+	for _, id := range slices.Sorted(maps.Keys(mapping(tpl["Resources"]))) {
+		if at(tpl, "Resources", id, "Type") != "AWS::IAM::Role" {
+			continue
+		}
+		roles++
+		p.expect(id+".PermissionsBoundary", props(tpl, id)["PermissionsBoundary"],
+			ifFn("HasPermissionsBoundary", ref("PermissionsBoundary"), noValue))
+	}
+	if roles == 0 {
+		p.addf("no AWS::IAM::Role in the template: want %s at least", idRole)
+	}
 	pat, _ := at(tpl, "Parameters", "PermissionsBoundary", "AllowedPattern").(string)
 	if re, err := regexp.Compile(`^(?:` + pat + `)$`); pat == "" || err != nil {
 		p.addf("PermissionsBoundary.AllowedPattern %q: %v", pat, err)

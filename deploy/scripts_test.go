@@ -223,18 +223,19 @@ func option(args []string, name string) string {
 func stackOutputs(region string) map[string]string {
 	base := "facevec-" + fakeAccount + "-" + region
 	return map[string]string{
-		"InputBucketName":    base + "-in",
-		"InputBucketCreated": "true",
-		"OutputBucketName":   base + "-out",
-		"OutputPrefix":       "encodings/",
-		"FunctionName":       "facevec-encoder",
-		"FunctionArn":        "arn:aws:lambda:" + region + ":" + fakeAccount + ":function:facevec-encoder",
-		"LogGroupName":       "/aws/lambda/facevec-encoder",
-		"DeadLetterQueueUrl": "https://sqs." + region + ".amazonaws.com/" + fakeAccount + "/facevec-DeadLetterQueue-X",
+		"InputBucketName":        base + "-in",
+		"InputBucketCreated":     "true",
+		"OutputBucketName":       base + "-out",
+		"OutputPrefix":           "encodings/",
+		"FunctionName":           "facevec-encoder",
+		"FunctionArn":            "arn:aws:lambda:" + region + ":" + fakeAccount + ":function:facevec-encoder",
+		"LogGroupName":           "/aws/lambda/facevec-encoder",
+		"DeadLetterQueueUrl":     "https://sqs." + region + ".amazonaws.com/" + fakeAccount + "/facevec-DeadLetterQueue-X",
+		"BatchOperationsRoleArn": "arn:aws:iam::" + fakeAccount + ":role/facevec-BatchOperationsRole-X",
 	}
 }
 
-var scripts = []string{"deploy.sh", "undeploy.sh", "smoke.sh"}
+var scripts = []string{"deploy.sh", "undeploy.sh", "smoke.sh", "backfill.sh"}
 
 func TestScriptsNeedARegion(t *testing.T) {
 	for _, script := range scripts {

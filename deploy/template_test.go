@@ -199,7 +199,7 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 	}
 	params := mapping(tpl["Parameters"])
 	for _, name := range slices.Sorted(maps.Keys(params)) {
-		if _, ok := want[name]; !ok {
+		if _, ok := want[name]; !ok && bufferParams[name] == nil {
 			p.addf("unexpected parameter %s", name)
 		}
 	}
@@ -268,12 +268,14 @@ func checkNotifications(_ *testing.T, tpl map[string]any) (p problems) {
 	p.expect("InputBucket.BucketName", in["BucketName"], sub(inputBucketNameSub))
 	nc := mapping(in["NotificationConfiguration"])
 	for k := range nc {
-		if k != "LambdaConfigurations" {
-			p.addf("input bucket NotificationConfiguration has %s; only the function is notified", k)
+		if k != "LambdaConfigurations" && k != "QueueConfigurations" {
+			p.addf("input bucket NotificationConfiguration has %s; only the function (or its queue) is notified", k)
 		}
 	}
+	// Unless buffered; checkBuffering checks the queue's configurations.
+	direct := unlessBuffered(&p, "LambdaConfigurations", nc["LambdaConfigurations"])
 	var suffixes []string
-	for i, c := range list(nc["LambdaConfigurations"]) {
+	for i, c := range direct {
 		p.expect(fmt.Sprintf("LambdaConfigurations[%d].Event", i), at(c, "Event"), "s3:ObjectCreated:*")
 		p.expect(fmt.Sprintf("LambdaConfigurations[%d].Function", i), at(c, "Function"), getAtt(idFunction, "Arn"))
 		rules := list(at(c, "Filter", "S3Key", "Rules"))
@@ -406,7 +408,7 @@ func checkIAM(_ *testing.T, tpl map[string]any) (p problems) {
 	rs := mapping(tpl["Resources"])
 	for id, r := range rs {
 		typ := fmt.Sprint(at(r, "Type"))
-		if strings.HasPrefix(typ, "AWS::IAM::") && id != idRole {
+		if strings.HasPrefix(typ, "AWS::IAM::") && id != idRole && id != idBatchRole {
 			p.addf("extra IAM resource %s (%s)", id, typ)
 		}
 	}
@@ -433,11 +435,15 @@ func checkIAM(_ *testing.T, tpl map[string]any) (p problems) {
 	grant("logs:CreateLogStream", logGroupArn)
 	grant("logs:PutLogEvents", logGroupArn)
 	grant("sqs:SendMessage", getAtt(idQueue, "Arn"))
+	for _, a := range ingestQueueActions {
+		grant(a, getAtt(idIngestQueue, "Arn"))
+	}
 
 	got := map[string]bool{}
 	for _, pol := range list(role["Policies"]) {
 		for i, st := range list(at(pol, "PolicyDocument", "Statement")) {
 			where := fmt.Sprintf("policy %v statement %d", at(pol, "PolicyName"), i)
+			st = ifBuffered(&p, where, st)
 			if at(st, "Effect") != "Allow" {
 				p.addf("%s: Effect %v (a Deny here would hide nothing the checks need)", where, at(st, "Effect"))
 			}
@@ -550,7 +556,7 @@ func checkOutputs(t *testing.T, tpl map[string]any) (p problems) {
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		p.expect("Outputs."+name+".Value", at(outs, name, "Value"), want[name])
 	}
-	for _, script := range []string{"deploy.sh", "undeploy.sh", "smoke.sh"} {
+	for _, script := range scripts {
 		src, err := os.ReadFile(script)
 		if err != nil {
 			t.Fatal(err)
@@ -569,9 +575,9 @@ func checkOutputs(t *testing.T, tpl map[string]any) (p problems) {
 // template broken the way it guards against.
 func TestChecksCatchBrokenTemplates(t *testing.T) {
 	src := string(readTemplate(t))
-	const oneSuffix = `          - Event: s3:ObjectCreated:*
-            Function: !GetAtt EncoderFunction.Arn
-            Filter: {S3Key: {Rules: [{Name: suffix, Value: .TIFF}]}}
+	const oneSuffix = `              - Event: s3:ObjectCreated:*
+                Function: !GetAtt EncoderFunction.Arn
+                Filter: {S3Key: {Rules: [{Name: suffix, Value: .TIFF}]}}
 `
 	cases := []struct {
 		name, check, old, new string

@@ -130,7 +130,7 @@ func TestInvokeByHand(t *testing.T) {
 		t.Logf("e2e: %q (never uploaded) → %s: %s", key, r.Error.Code, r.Error.Message)
 	})
 
-	t.Run("not an S3 event", func(t *testing.T) {
+	t.Run("not an event", func(t *testing.T) {
 		out := s.invoke(t, []byte(`{"hello": "world"}`))
 		if out.FunctionError == nil {
 			t.Fatalf("no function error for a payload without S3 records; response %s", out.Payload)
@@ -139,8 +139,8 @@ func TestInvokeByHand(t *testing.T) {
 		if err := json.Unmarshal(out.Payload, &le); err != nil {
 			t.Fatalf("error document %s: %v", out.Payload, err)
 		}
-		if !strings.Contains(le.ErrorMessage, "no S3 records") {
-			t.Errorf("error message %q; want it to say the event holds no S3 records", le.ErrorMessage)
+		if !strings.Contains(le.ErrorMessage, "unknown event shape") || !strings.Contains(le.ErrorMessage, `"hello"`) {
+			t.Errorf("error message %q; want it to say the event shape is unknown and name what arrived", le.ErrorMessage)
 		}
 		t.Logf("e2e: non-S3 payload → %s: %s", aws.ToString(out.FunctionError), le.ErrorMessage)
 	})

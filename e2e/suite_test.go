@@ -126,7 +126,10 @@ func setUp(ctx context.Context) (_ *suite, err error) {
 // with cfg's package and role and no Lambda retries (a failed event must
 // show up as a dead letter at once, not after minutes on AWS). Both are on
 // the teardown list before they exist, so a half-done Apply is undone too.
-func deploy(ctx context.Context, cfg settings, spec provision.Spec, concurrency int, logger *slog.Logger) (*localstack.Stack, *provision.Outputs, error) {
+//
+// before, when given, runs on the started stack before anything is
+// provisioned (to fill a bucket the function is then deployed on).
+func deploy(ctx context.Context, cfg settings, spec provision.Spec, concurrency int, logger *slog.Logger, before ...func(*localstack.Stack) error) (*localstack.Stack, *provision.Outputs, error) {
 	if backendFromEnv() == localstack.BackendAWS && cfg.roleARN == "" {
 		return nil, nil, fmt.Errorf("%s=aws needs %s: an execution role Lambda can assume (see e2e/doc.go)", localstack.EnvBackend, envRoleARN)
 	}
@@ -156,6 +159,11 @@ func deploy(ctx context.Context, cfg settings, spec provision.Spec, concurrency 
 		// retries here). Not on AWS, where reserved concurrency is taken
 		// from the account's and small accounts cannot spare it.
 		spec.ReservedConcurrency = aws.Int32(int32(concurrency))
+	}
+	for _, f := range before {
+		if err := f(st); err != nil {
+			return nil, nil, err
+		}
 	}
 	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), spec, provision.WithLogger(logger))
 	if err != nil {

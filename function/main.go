@@ -32,7 +32,7 @@ func main() {
 		os.Exit(1)
 	}
 	log.Info("init done", "init_ms", sinceProcessStart().Milliseconds())
-	lambda.Start(h.HandlePayload)
+	lambda.Start(h.Invoke)
 }
 
 // setup builds the handler. The encoder lives as long as the process: an

@@ -1,5 +1,5 @@
 // Package cli implements the facevec command line: encode, recognize,
-// annotate, models and stack. cmd/facevec only wires it to the process.
+// annotate, models, stack, demo and backfill. cmd/facevec only wires it to the process.
 package cli
 
 import (
@@ -35,6 +35,7 @@ commands:
   models     verify the model files and write the fast-loading HOG detector
   stack      run the embedded AWS stack with the function deployed
   demo       the embedded stack, fixtures (or --images DIR) uploaded, results summarised (make run)
+  backfill   encode what is already in a bucket by invoking the deployed function (where there is no S3 Batch Operations)
 
 run 'facevec <command> -h' for its flags
 `
@@ -62,6 +63,8 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		run = runStack
 	case "demo":
 		run = runDemo
+	case "backfill":
+		run = runBackfill
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdio.Stdout, usage)
 		return ExitOK

@@ -66,6 +66,10 @@ func TestUsageErrors(t *testing.T) {
 		{"recognize", "--tolerance", "+Inf", ".", "x.jpg"},
 		{"stack", "--concurrency", "0"},
 		{"demo", "--concurrency", "-1"},
+		{"backfill", "--function", "f"},
+		{"backfill", "--bucket", "b"},
+		{"backfill", "--bucket", "b", "--function", "f", "--parallel", "0"},
+		{"backfill", "--bucket", "b", "--function", "f", "extra"},
 	} {
 		code, _, stderr := run(t, args...)
 		if code != ExitUsage {

@@ -313,6 +313,9 @@ func (e *environment) run(inv *invocation, initTimeout time.Duration, closing <-
 // sandboxCommand turns cmd into the sandbox's init for this environment:
 // tmp becomes the mount point of its root filesystem, and a memory cgroup
 // of MemorySize is made when the system has one.
+// cgroupSeq numbers the environments' memory cgroups.
+var cgroupSeq atomic.Int64
+
 func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *os.File, error) {
 	cfg := sandboxConfig{
 		Root: tmp, Code: sp.codeDir, TmpBytes: DefaultEphemeralStorageMB << 20,
@@ -327,7 +330,9 @@ func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *
 	var cg memCgroup
 	if sp.sandbox.memory != nil {
 		var err error
-		name := fmt.Sprintf("facevec-lambda-%d-%d", os.Getpid(), id)
+		// Numbered per process, not per service: two stacks in one process
+		// (an e2e run) number their environments alike.
+		name := fmt.Sprintf("facevec-lambda-%d-%d", os.Getpid(), cgroupSeq.Add(1))
 		if cg, err = sp.sandbox.memory.create(name, int64(sp.memoryMB)<<20); err != nil {
 			return nil, nil, fmt.Errorf("memory cgroup for the environment (%s): %w", sp.sandbox.memory, err)
 		}
