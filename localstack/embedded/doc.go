@@ -1,7 +1,8 @@
 // Package embedded is a pure-Go stand-in for the slice of AWS facevec uses
-// (S3 with bucket notifications, and Lambda), for machines without Docker.
+// (S3 with bucket notifications, Lambda, and S3 Vectors), for machines
+// without Docker.
 //
-// Start serves both services on one loopback listener, as LocalStack does
+// Start serves the services on one loopback listener, as LocalStack does
 // on its edge port. A request goes to the service named in its SigV4
 // credential scope (Authorization header, or X-Amz-Credential for presigned
 // URLs); signatures are not checked, so any credentials work. Unsigned

@@ -15,6 +15,7 @@ import (
 	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 	"github.com/facevec/facevec/localstack/embedded/lambdasvc"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
+	"github.com/facevec/facevec/localstack/embedded/s3vectorssvc"
 )
 
 // Server is a running embedded stack.
@@ -27,6 +28,8 @@ type Server struct {
 	served chan struct{} // closed when Serve returns
 	s3     *s3svc.Service
 	lambda *lambdasvc.Service
+	// vectors is S3 Vectors (signed requests for service "s3vectors").
+	vectors *s3vectorssvc.Service
 
 	starting atomic.Bool
 
@@ -115,10 +118,11 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("embedded: start lambda: %w", err)
 	}
 	srv.s3, srv.lambda = s3, lam
+	srv.vectors = s3vectorssvc.New(cfg.region, s3svc.DefaultAccountID, cfg.logger)
 
 	srv.http = &http.Server{
 		Handler: &originGuard{
-			next:    &router{s3: s3, lambda: lam, region: cfg.region, log: log, starting: &srv.starting},
+			next:    &router{s3: s3, lambda: lam, vectors: srv.vectors, region: cfg.region, log: log, starting: &srv.starting},
 			origins: cfg.origins,
 		},
 		ReadHeaderTimeout: 30 * time.Second,
@@ -159,6 +163,9 @@ func (s *Server) Region() string { return s.region }
 
 // Lambda is the Lambda service, for logs and direct invocation.
 func (s *Server) Lambda() *lambdasvc.Service { return s.lambda }
+
+// S3Vectors is the S3 Vectors service, for its Stats.
+func (s *Server) S3Vectors() *s3vectorssvc.Service { return s.vectors }
 
 // S3 is the S3 service, for notification delivery stats and WaitIdle.
 func (s *Server) S3() *s3svc.Service { return s.s3 }
