@@ -52,7 +52,16 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		enc.Close()
 		return nil, err
 	}
-	h, err := handler.New(cfg, enc, client, handler.WithLogger(log))
+	opts := []handler.Option{handler.WithLogger(log)}
+	if cfg.VectorIndex != "" {
+		ix, err := newVectorIndex(ctx, cfg)
+		if err != nil {
+			enc.Close()
+			return nil, err
+		}
+		opts = append(opts, handler.WithVectorIndex(ix))
+	}
+	h, err := handler.New(cfg, enc, client, opts...)
 	if err != nil {
 		enc.Close()
 		return nil, err
@@ -61,6 +70,7 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		"output_bucket", cfg.OutputBucket, "output_prefix", cfg.OutputPrefix,
 		"detector", cfg.Detector, "upsample", cfg.Upsample, "jitter", cfg.Jitter,
 		"max_side", cfg.MaxSide, "max_object_bytes", cfg.MaxObjectBytes, "max_pixels", cfg.MaxPixels,
+		"vector_bucket", cfg.VectorBucket, "vector_index", cfg.VectorIndex,
 		"models", cfg.ModelsDir, "workers", enc.Workers(), "models_load_ms", enc.LoadTime.Milliseconds())
 	return h, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/imagefmt"
+	"github.com/facevec/facevec/vectorindex"
 )
 
 // Defaults of the environment variables (docs/CONTRACT.md "Lambda function").
@@ -37,6 +38,13 @@ const (
 	EnvMaxPixels      = "MAX_PIXELS"
 	EnvModels         = "FACEVEC_MODELS"
 	envTaskRoot       = "LAMBDA_TASK_ROOT"
+)
+
+// EnvVectorBucket and EnvVectorIndex name the S3 Vectors index every face
+// is written to; both or neither (package vectorindex).
+const (
+	EnvVectorBucket = "VECTOR_BUCKET"
+	EnvVectorIndex  = "VECTOR_INDEX"
 )
 
 // Bounds that keep a typo from configuring something absurd.
@@ -73,6 +81,9 @@ type Config struct {
 	MaxPixels int64
 	// ModelsDir holds the dlib model files.
 	ModelsDir string
+	// VectorBucket and VectorIndex name the S3 Vectors index of the faces;
+	// both "" when there is none.
+	VectorBucket, VectorIndex string
 }
 
 // DefaultConfig returns the configuration with every variable unset, the
@@ -167,6 +178,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.ModelsDir = filepath.Join(root, "models")
 	}
 
+	if err := c.readVectorIndex(getenv); err != nil {
+		errs = append(errs, err)
+	}
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
@@ -221,4 +236,21 @@ func checkPrefix(p string) string {
 		return "contains a control character"
 	}
 	return ""
+}
+
+// readVectorIndex reads VECTOR_BUCKET and VECTOR_INDEX: both set (valid S3
+// Vectors names) or both unset.
+func (c *Config) readVectorIndex(getenv func(string) string) error {
+	bucket, index := strings.TrimSpace(getenv(EnvVectorBucket)), strings.TrimSpace(getenv(EnvVectorIndex))
+	switch {
+	case bucket == "" && index == "":
+		return nil
+	case bucket == "" || index == "":
+		return fmt.Errorf("%w: %s=%q, %s=%q: set both to index faces, or neither", ErrConfig, EnvVectorBucket, bucket, EnvVectorIndex, index)
+	}
+	if err := vectorindex.CheckNames(bucket, index); err != nil {
+		return fmt.Errorf("%w: %s/%s: %w", ErrConfig, EnvVectorBucket, EnvVectorIndex, err)
+	}
+	c.VectorBucket, c.VectorIndex = bucket, index
+	return nil
 }

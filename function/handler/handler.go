@@ -40,6 +40,13 @@ type S3API interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
+// VectorIndex is the part of *vectorindex.Index the handler uses.
+type VectorIndex interface {
+	Sync(ctx context.Context, res *result.Result) error
+	InSync(ctx context.Context, bucket, key, etag string, faces int) (bool, error)
+	Remove(ctx context.Context, bucket, key string) (int, error)
+}
+
 // Handler turns S3 events into result objects. It is safe for concurrent
 // use; build one per execution environment (the encoder holds the models).
 type Handler struct {
@@ -48,6 +55,7 @@ type Handler struct {
 	settings       string // settingsID(params), stored with every result
 	enc            Encoder
 	s3             S3API
+	index          VectorIndex // nil: no vector index
 	log            *slog.Logger
 	concurrency    int
 	minMargin      time.Duration
@@ -64,6 +72,12 @@ func WithLogger(l *slog.Logger) Option {
 			h.log = l
 		}
 	}
+}
+
+// WithVectorIndex makes every result's faces go to ix too, and
+// ObjectRemoved events delete a photo's faces from it (default: none).
+func WithVectorIndex(ix VectorIndex) Option {
+	return func(h *Handler) { h.index = ix }
 }
 
 // WithConcurrency sets how many records of one event are processed at

@@ -47,6 +47,9 @@ func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec eve
 	}
 
 	if name := strings.TrimPrefix(rec.EventName, "s3:"); !strings.HasPrefix(name, "ObjectCreated:") {
+		if strings.HasPrefix(name, "ObjectRemoved:") && h.index != nil {
+			return h.removed(ctx, log, sum)
+		}
 		return h.skip(log, sum, SkipNotCreated, fmt.Sprintf("event %q is not an ObjectCreated event", rec.EventName))
 	}
 	outBucket := h.cfg.OutputBucket
@@ -310,6 +313,9 @@ func (j *job) write(res *result.Result) (Summary, error) {
 			return j.alreadyEncoded(prev)
 		}
 	}
+	if err := j.syncIndex(res); err != nil {
+		return j.retryable(err)
+	}
 	j.sum.Faces = len(res.Faces)
 	attrs := []any{"etag", j.src.ETag, "size", j.src.Size, "faces", len(res.Faces),
 		"image_width", res.Image.Width, "image_height", res.Image.Height,
@@ -339,6 +345,9 @@ func (j *job) retryable(err error) (Summary, error) {
 }
 
 func (j *job) alreadyEncoded(prev previous) (Summary, error) {
+	if err := j.ensureIndexed(prev); err != nil {
+		return j.retryable(err)
+	}
 	j.sum.Faces = prev.faces
 	if prev.code != "" {
 		code := prev.code

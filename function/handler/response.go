@@ -14,6 +14,9 @@ const (
 	// SkipFolderMarker: a zero-byte key ending in '/', which the S3 console
 	// creates for "folders".
 	SkipFolderMarker = "folder_marker"
+	// SkipObjectBack: an ObjectRemoved event for a key that exists again;
+	// the new object's ObjectCreated event indexes it.
+	SkipObjectBack = "object_exists"
 	// SkipSuperseded: the object was replaced by a newer upload before the
 	// result could be written; that upload's own event writes its result.
 	SkipSuperseded = "superseded"
@@ -38,6 +41,9 @@ type Summary struct {
 	ResultBucket string `json:"result_bucket,omitempty"`
 	ETag         string `json:"etag,omitempty"`
 	Faces        int    `json:"faces"`
+	// RemovedVectors counts the vectors an ObjectRemoved event deleted
+	// from the vector index.
+	RemovedVectors int `json:"removed_vectors,omitempty"`
 	// Error is the result's error code, or null.
 	Error *result.Code `json:"error"`
 	// Skipped is one of the Skip* reasons when the record was not processed.
