@@ -8,8 +8,9 @@
 //     (`?notification` on a bucket) take and return the AWS XML, with
 //     CloudFunctionConfiguration (LambdaFunctionConfiguration is accepted as
 //     an alias on input). Only Lambda destinations and s3:ObjectCreated:*
-//     events are delivered; anything else is refused with a clear error
-//     rather than stored and silently never delivered.
+//     and s3:ObjectRemoved:Delete (or :*) events are delivered; anything
+//     else is refused with a clear error rather than stored and silently
+//     never delivered.
 //   - Filter rules match the key as it appears in the event, that is
 //     URL-encoded (a space is "+"), case-sensitively; prefix and suffix must
 //     both match when both are given. Rule names come back as "Prefix" and
@@ -19,6 +20,9 @@
 //     S3 event JSON (eventVersion 2.1) through an Invoker. The eTag in the
 //     event is the stored object's ETag, the one GetObject returns, so a
 //     function can make a conditional GET with it.
+//   - A DeleteObject or DeleteObjects that removes an existing object emits
+//     s3:ObjectRemoved:Delete for it (size 0 and no eTag, as S3 sends);
+//     deleting a key that does not exist emits nothing.
 //   - DeleteBucket drops the bucket's configuration.
 //
 // Faults (WithFaults) lets reliability tests make object reads and writes

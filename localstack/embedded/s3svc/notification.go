@@ -95,8 +95,8 @@ var knownEvents = map[string]bool{
 	"s3:ObjectCreated:Post":                            true,
 	"s3:ObjectCreated:Copy":                            true,
 	"s3:ObjectCreated:CompleteMultipartUpload":         true,
-	"s3:ObjectRemoved:*":                               false,
-	"s3:ObjectRemoved:Delete":                          false,
+	"s3:ObjectRemoved:*":                               true,
+	"s3:ObjectRemoved:Delete":                          true,
 	"s3:ObjectRemoved:DeleteMarkerCreated":             false,
 	"s3:ObjectRestore:*":                               false,
 	"s3:ObjectRestore:Post":                            false,
@@ -193,7 +193,7 @@ func validateLambda(x lambdaXML, region string) (LambdaConfiguration, *apiError)
 			return LambdaConfiguration{}, errInvalidArgument("The event is not supported for notifications", ev, ev)
 		}
 		if !deliverable {
-			return LambdaConfiguration{}, errNotImplemented(fmt.Sprintf("event %s: the embedded stack delivers s3:ObjectCreated:* events only", ev))
+			return LambdaConfiguration{}, errNotImplemented(fmt.Sprintf("event %s: the embedded stack delivers s3:ObjectCreated:* and s3:ObjectRemoved:Delete events only", ev))
 		}
 		cfg.Events = append(cfg.Events, ev)
 	}

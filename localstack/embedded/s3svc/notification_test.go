@@ -118,7 +118,7 @@ func TestNotificationErrors(t *testing.T) {
 		{"function in another region", "PUT", "photos", lambda("arn:aws:lambda:eu-west-1:000000000000:function:encode", ev, ""), 400, "InvalidArgument"},
 		{"no event", "PUT", "photos", lambda(testARN, "", ""), 400, "InvalidArgument"},
 		{"unknown event", "PUT", "photos", lambda(testARN, `<Event>s3:ObjectCreated:Upload</Event>`, ""), 400, "InvalidArgument"},
-		{"removal events not delivered", "PUT", "photos", lambda(testARN, `<Event>s3:ObjectRemoved:*</Event>`, ""), 501, "NotImplemented"},
+		{"delete-marker events not delivered", "PUT", "photos", lambda(testARN, `<Event>s3:ObjectRemoved:DeleteMarkerCreated</Event>`, ""), 501, "NotImplemented"},
 		{"bad rule name", "PUT", "photos", lambda(testARN, ev, filter("middle=x")), 400, "InvalidArgument"},
 		{"two prefixes", "PUT", "photos", lambda(testARN, ev, filter("prefix=a", "Prefix=b")), 400, "InvalidArgument"},
 		{"empty value", "PUT", "photos", lambda(testARN, ev, filter("suffix=")), 400, "InvalidArgument"},

@@ -19,6 +19,8 @@ const (
 	opPostObject
 	opCompleteMultipartUpload
 	opNotification
+	opDeleteObject
+	opDeleteObjects
 )
 
 // eventName is the S3 event type a successful write of this kind emits.
@@ -32,6 +34,8 @@ func (o op) eventName() string {
 		return "s3:ObjectCreated:Post"
 	case opCompleteMultipartUpload:
 		return "s3:ObjectCreated:CompleteMultipartUpload"
+	case opDeleteObject, opDeleteObjects:
+		return "s3:ObjectRemoved:Delete"
 	}
 	return ""
 }
@@ -61,6 +65,8 @@ func classify(r *http.Request) request {
 	if key == "" {
 		if _, ok := q["notification"]; ok {
 			req.op = opNotification
+		} else if _, ok := q["delete"]; ok && r.Method == http.MethodPost {
+			req.op = opDeleteObjects
 		} else if r.Method == http.MethodPost && len(q) == 0 {
 			req.op = opPostObject
 		}
@@ -80,6 +86,8 @@ func classify(r *http.Request) request {
 	switch r.Method {
 	case http.MethodGet:
 		req.op = opGetObject
+	case http.MethodDelete:
+		req.op = opDeleteObject
 	case http.MethodPut:
 		if r.Header.Get("X-Amz-Copy-Source") != "" {
 			req.op = opCopyObject
