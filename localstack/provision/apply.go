@@ -30,6 +30,9 @@ type Outputs struct {
 	InputBucket  string
 	OutputBucket string
 	OutputPrefix string
+	// VectorBucket and VectorIndex name the faces' S3 Vectors index, ""
+	// without one.
+	VectorBucket, VectorIndex string
 	// NotificationIDs are the Ids of the input bucket's notification
 	// configurations that trigger the function, one per suffix.
 	NotificationIDs []string
@@ -73,6 +76,17 @@ func Apply(ctx context.Context, s3c *s3.Client, lc *lambda.Client, spec Spec, op
 		if created {
 			note("created bucket " + b)
 		}
+	}
+
+	if spec.VectorIndex != "" {
+		changes, err := ensureVectorIndex(ctx, o.vectors, spec.VectorBucket, spec.VectorIndex)
+		if err != nil {
+			return out, fmt.Errorf("provision: %w", err)
+		}
+		for _, c := range changes {
+			note(c)
+		}
+		out.VectorBucket, out.VectorIndex = spec.VectorBucket, spec.VectorIndex
 	}
 
 	fn, err := ensureFunction(ctx, s3c, lc, spec, p, log)

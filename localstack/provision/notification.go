@@ -15,8 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// objectCreated is the one event the function handles.
-const objectCreated = types.Event("s3:ObjectCreated:*")
+// objectCreated is the event the function handles; objectRemoved too when
+// it keeps a vector index.
+const (
+	objectCreated = types.Event("s3:ObjectCreated:*")
+	objectRemoved = types.Event("s3:ObjectRemoved:*")
+)
 
 // configPrefix starts the Id of every notification configuration Apply
 // owns for a function, so Apply and Destroy can tell them from configurations
@@ -38,11 +42,15 @@ var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 // most one suffix rule, so N suffixes need N configurations.
 func desiredConfigs(spec Spec, functionARN string) []types.LambdaFunctionConfiguration {
 	out := make([]types.LambdaFunctionConfiguration, 0, len(spec.Suffixes))
+	events := []types.Event{objectCreated}
+	if spec.VectorIndex != "" {
+		events = append(events, objectRemoved)
+	}
 	for _, sfx := range spec.Suffixes {
 		out = append(out, types.LambdaFunctionConfiguration{
 			Id:                aws.String(configID(spec.FunctionName, sfx)),
 			LambdaFunctionArn: aws.String(functionARN),
-			Events:            []types.Event{objectCreated},
+			Events:            events,
 			Filter: &types.NotificationConfigurationFilter{Key: &types.S3KeyFilter{
 				FilterRules: []types.FilterRule{{Name: types.FilterRuleNameSuffix, Value: aws.String(sfx)}},
 			}},

@@ -8,6 +8,7 @@ type Option func(*options)
 type options struct {
 	log           *slog.Logger
 	deleteBuckets bool
+	vectors       VectorsAPI
 }
 
 // WithLogger sets the logger (default slog.Default()).
@@ -17,6 +18,10 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // (input, output and code bucket). Without it the buckets and their
 // objects are left alone.
 func WithDeleteBuckets() Option { return func(o *options) { o.deleteBuckets = true } }
+
+// WithVectors gives Apply the S3 Vectors client it needs for a spec with
+// a VectorIndex.
+func WithVectors(c VectorsAPI) Option { return func(o *options) { o.vectors = c } }
 
 func newOptions(opts []Option) *options {
 	o := &options{}

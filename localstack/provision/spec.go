@@ -111,6 +111,11 @@ type Spec struct {
 	// real AWS it stops another account's bucket of the same name from
 	// invoking the function (bucket ARNs carry no account).
 	SourceAccount string
+	// VectorBucket and VectorIndex, when set (both), name an S3 Vectors
+	// index of the faces: Apply creates it if missing (128-d float32,
+	// euclidean; it needs WithVectors), sets the function's VECTOR_BUCKET
+	// and VECTOR_INDEX, and subscribes it to ObjectRemoved events too.
+	VectorBucket, VectorIndex string
 }
 
 // withDefaults returns a copy of s with zero fields filled in.
@@ -217,7 +222,7 @@ func (s Spec) validate() error {
 	if s.SourceAccount != "" && !accountRE.MatchString(s.SourceAccount) {
 		errs = append(errs, fmt.Errorf("SourceAccount %q is not a 12-digit account ID", s.SourceAccount))
 	}
-	errs = append(errs, s.validateEnv(), s.validateSuffixes())
+	errs = append(errs, s.validateEnv(), s.validateSuffixes(), s.validateVectorIndex())
 	return errors.Join(errs...)
 }
 
@@ -233,6 +238,8 @@ func (s Spec) validateEnv() error {
 			errs = append(errs, fmt.Errorf("Env OUTPUT_BUCKET=%q contradicts OutputBucket %q: set the field instead", v, s.OutputBucket))
 		case k == "OUTPUT_PREFIX" && v != s.OutputPrefix:
 			errs = append(errs, fmt.Errorf("Env OUTPUT_PREFIX=%q contradicts OutputPrefix %q: set the field instead", v, s.OutputPrefix))
+		case k == "VECTOR_BUCKET" && v != s.VectorBucket, k == "VECTOR_INDEX" && v != s.VectorIndex:
+			errs = append(errs, fmt.Errorf("Env %s=%q contradicts VectorBucket/VectorIndex %q/%q: set the fields instead", k, v, s.VectorBucket, s.VectorIndex))
 		}
 	}
 	return errors.Join(errs...)
@@ -279,6 +286,10 @@ func (s Spec) env() map[string]string {
 	}
 	env["OUTPUT_BUCKET"] = s.OutputBucket
 	env["OUTPUT_PREFIX"] = s.OutputPrefix
+	if s.VectorIndex != "" {
+		env["VECTOR_BUCKET"] = s.VectorBucket
+		env["VECTOR_INDEX"] = s.VectorIndex
+	}
 	return env
 }
 
