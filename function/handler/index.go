@@ -41,7 +41,7 @@ func (j *job) ensureIndexed(prev previous) error {
 	if ok {
 		return nil
 	}
-	res, err := readResult(j.ctx, j.h.s3, j.sum.ResultBucket, j.sum.ResultKey)
+	res, err := ReadResult(j.ctx, j.h.s3, j.sum.ResultBucket, j.sum.ResultKey)
 	if err != nil {
 		return err
 	}
@@ -49,8 +49,8 @@ func (j *job) ensureIndexed(prev previous) error {
 	return j.syncIndex(res)
 }
 
-// readResult downloads and decodes a result object.
-func readResult(ctx context.Context, client S3API, bucket, key string) (*result.Result, error) {
+// ReadResult downloads and decodes the result object at bucket/key.
+func ReadResult(ctx context.Context, client S3API, bucket, key string) (*result.Result, error) {
 	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		return nil, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
@@ -66,6 +66,9 @@ func readResult(ctx context.Context, client S3API, bucket, key string) (*result.
 	}
 	if err := json.Unmarshal(data, &r); err != nil || r.Schema != result.Schema {
 		return nil, fmt.Errorf("s3://%s/%s is not a %s result (%v)", bucket, key, result.Schema, err)
+	}
+	if r.Source.Bucket == "" || r.Source.Key == "" {
+		return nil, fmt.Errorf("s3://%s/%s names no source object", bucket, key)
 	}
 	return &r, nil
 }

@@ -33,6 +33,8 @@ commands:
   recognize  face_recognition-compatible CSV: which known people are in each image
   annotate   draw boxes and landmarks on an image
   models     verify the model files and write the fast-loading HOG detector
+  search     find the indexed photos with the faces of a photo (S3 Vectors)
+  index      write the faces of the results in S3 to the S3 Vectors index
   stack      run the embedded AWS stack with the function deployed
   demo       the embedded stack, fixtures (or --images DIR) uploaded, results summarised (make run)
   backfill   encode what is already in a bucket by invoking the deployed function (where there is no S3 Batch Operations)
@@ -59,6 +61,10 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		run = runAnnotate
 	case "models":
 		run = runModels
+	case "search":
+		run = runSearch
+	case "index":
+		run = runIndex
 	case "stack":
 		run = runStack
 	case "demo":

@@ -13,7 +13,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 
+	"github.com/facevec/facevec/function/handler"
 	"github.com/facevec/facevec/localstack/embedded"
 	"github.com/facevec/facevec/localstack/emulated"
 	"github.com/facevec/facevec/localstack/provision"
@@ -25,6 +27,9 @@ type stackFlags struct {
 	origins                                    string
 	concurrency                                int
 	verbose                                    bool
+	// vectorBucket and vectorIndex name the faces' S3 Vectors index;
+	// an empty --vector-index turns it off.
+	vectorBucket, vectorIndex string
 }
 
 func (f *stackFlags) register(fs *flag.FlagSet, defaultAddr string) {
@@ -38,6 +43,8 @@ func (f *stackFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&f.origins, "allow-origin", os.Getenv(envAllowOrigins),
 		"comma-separated web origins (https://app.example) that may call the stack from a browser; local pages always may (env "+envAllowOrigins+")")
 	fs.BoolVar(&f.verbose, "v", false, "log the stack's requests and the function's output")
+	fs.StringVar(&f.vectorBucket, "vector-bucket", "faces-vectors", "S3 Vectors bucket of the face index")
+	fs.StringVar(&f.vectorIndex, "vector-index", "faces", "S3 Vectors index every face is written to (\"\" turns indexing off)")
 }
 
 // envAllowOrigins is LocalStack's name for the same setting.
@@ -68,6 +75,8 @@ func (f *stackFlags) spec() provision.Spec {
 		OutputPrefix: f.prefix,
 		FunctionName: f.function,
 		ZipPath:      f.zip,
+		VectorBucket: f.vectorBucketName(),
+		VectorIndex:  f.vectorIndex,
 	}
 }
 
@@ -77,14 +86,24 @@ type embeddedStack struct {
 	*embedded.Server
 	s3c *s3.Client
 	lc  *lambda.Client
+	vc  *s3vectors.Client
 }
 
-func (st *embeddedStack) S3() *s3.Client         { return st.s3c }
-func (st *embeddedStack) Lambda() *lambda.Client { return st.lc }
+func (st *embeddedStack) S3() *s3.Client               { return st.s3c }
+func (st *embeddedStack) Lambda() *lambda.Client       { return st.lc }
+func (st *embeddedStack) S3Vectors() *s3vectors.Client { return st.vc }
 
 // FunctionLogs is what the named function printed so far.
 func (st *embeddedStack) FunctionLogs(function string) string {
 	return st.Server.Lambda().Logs(function)
+}
+
+// vectorBucketName is the vector bucket, "" when indexing is off.
+func (f *stackFlags) vectorBucketName() string {
+	if f.vectorIndex == "" {
+		return ""
+	}
+	return f.vectorBucket
 }
 
 // up starts the embedded stack and deploys the function with the same
@@ -111,8 +130,8 @@ func (f *stackFlags) up(ctx context.Context, stdio IO) (*embeddedStack, *provisi
 		return nil, nil, fmt.Errorf("embedded stack on %s: %w", f.addr, err)
 	}
 	cfg := emulated.Config(srv.Endpoint(), srv.Region())
-	st := &embeddedStack{Server: srv, s3c: emulated.S3(cfg), lc: emulated.Lambda(cfg)}
-	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), f.spec(), provision.WithLogger(logger))
+	st := &embeddedStack{Server: srv, s3c: emulated.S3(cfg), lc: emulated.Lambda(cfg), vc: emulated.S3Vectors(cfg)}
+	out, err := provision.Apply(ctx, st.S3(), st.Lambda(), f.spec(), provision.WithLogger(logger), provision.WithVectors(st.S3Vectors()))
 	if err != nil {
 		st.Close()
 		return nil, nil, fmt.Errorf("deploy: %w", err)
@@ -143,8 +162,14 @@ func runStack(ctx context.Context, args []string, stdio IO) (int, error) {
 		st.Endpoint(), st.Region(), out.InputBucket, out.OutputBucket, out.OutputPrefix, out.FunctionARN)
 	fmt.Fprintf(stdio.Stdout, "\ntry:\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=%s\n"+
 		"  aws --endpoint-url %s s3 cp photo.jpg s3://%s/\n"+
-		"  aws --endpoint-url %s s3 cp s3://%s/%s%s/photo.jpg.json -\n\nready; Ctrl-C stops\n",
+		"  aws --endpoint-url %s s3 cp s3://%s/%s%s/photo.jpg.json -\n",
 		st.Region(), st.Endpoint(), out.InputBucket, st.Endpoint(), out.OutputBucket, out.OutputPrefix, out.InputBucket)
+	if out.VectorIndex != "" {
+		fmt.Fprintf(stdio.Stdout, "vector index: %s/%s\n\nsearch:\n  export AWS_ENDPOINT_URL=%s %s=%s %s=%s\n  facevec search photo.jpg\n\nready; Ctrl-C stops\n",
+			out.VectorBucket, out.VectorIndex, st.Endpoint(), handler.EnvVectorBucket, out.VectorBucket, handler.EnvVectorIndex, out.VectorIndex)
+	} else {
+		fmt.Fprintln(stdio.Stdout, "\nready; Ctrl-C stops")
+	}
 	if fl, ok := stdio.Stdout.(interface{ Sync() error }); ok {
 		fl.Sync()
 	}

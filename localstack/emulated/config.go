@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 )
 
 // The credentials the emulators accept. LocalStack takes any; the embedded
@@ -45,3 +46,6 @@ func S3(cfg aws.Config) *s3.Client {
 
 // Lambda is a Lambda client for cfg.
 func Lambda(cfg aws.Config) *lambda.Client { return lambda.NewFromConfig(cfg) }
+
+// S3Vectors is an S3 Vectors client for cfg.
+func S3Vectors(cfg aws.Config) *s3vectors.Client { return s3vectors.NewFromConfig(cfg) }
