@@ -19,6 +19,10 @@
 #                         with it QUEUE_BATCH_SIZE QUEUE_BATCHING_WINDOW_S
 #                         QUEUE_MAX_CONCURRENCY QUEUE_MAX_RECEIVE_COUNT
 #                         QUEUE_VISIBILITY_TIMEOUT_S (see the template)
+#   FACE_INDEX            S3 Vectors index of the faces (template default
+#                         "faces"); set and empty turns indexing off
+#   EXISTING_VECTOR_BUCKET vector bucket that already holds FACE_INDEX
+#                         (default: the stack creates bucket and index)
 #   SMOKE=0               skip the smoke test
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 set -euo pipefail
@@ -85,6 +89,16 @@ if [[ -n ${OUTPUT_PREFIX:-} ]]; then
 	[[ $OUTPUT_PREFIX =~ ^[A-Za-z0-9][A-Za-z0-9!_.\'\(\)/-]{0,511}$ ]] ||
 		die "OUTPUT_PREFIX='$OUTPUT_PREFIX': use 1-512 of A-Z a-z 0-9 ! _ . ' ( ) / -, starting with a letter or digit"
 	PARAMS+=("OutputPrefix=$OUTPUT_PREFIX")
+fi
+if [[ -n ${FACE_INDEX+set} ]]; then
+	[[ -z $FACE_INDEX || $FACE_INDEX =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
+		die "FACE_INDEX='$FACE_INDEX': an S3 Vectors index name has 3-63 of a-z 0-9 . -, starting and ending with a letter or digit (empty: no index)"
+	PARAMS+=("VectorIndex=$FACE_INDEX")
+fi
+if [[ -n ${EXISTING_VECTOR_BUCKET:-} ]]; then
+	[[ $EXISTING_VECTOR_BUCKET =~ ^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$ ]] ||
+		die "EXISTING_VECTOR_BUCKET='$EXISTING_VECTOR_BUCKET' is not an S3 Vectors bucket name (3-63 of a-z 0-9 -)"
+	PARAMS+=("ExistingVectorBucket=$EXISTING_VECTOR_BUCKET")
 fi
 EXISTING_INPUT_BUCKET=${EXISTING_INPUT_BUCKET:-}
 if [[ -n $EXISTING_INPUT_BUCKET ]]; then
@@ -201,6 +215,9 @@ prefix=$(output OutputPrefix)
 fn_arn=$(output FunctionArn)
 log_group=$(output LogGroupName)
 dlq=$(output DeadLetterQueueUrl)
+# "<vector bucket>/<index>", or "off" when faces are not indexed.
+vec=$(jq -r '[(.Stacks[0].Outputs // [])[] | select(.OutputKey == "VectorBucketName" or .OutputKey == "VectorIndexName")]
+	| sort_by(.OutputKey) | map(.OutputValue) | if length == 2 then join("/") else "off" end' <<<"$STACK_JSON")
 cat >&2 <<EOF
 $PROG: stack $STACK_NAME is up:
   input bucket   s3://$in_bucket
@@ -208,6 +225,7 @@ $PROG: stack $STACK_NAME is up:
   function       $fn_arn
   log group      $log_group
   failed events  $dlq
+  vector index   $vec (VECTOR_BUCKET/VECTOR_INDEX for facevec search)
 EOF
 
 if [[ ${SMOKE:-1} != 0 ]]; then

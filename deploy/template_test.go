@@ -43,6 +43,8 @@ var wantResources = map[string]string{
 	idPermission:   "AWS::Lambda::Permission",
 	idQueue:        "AWS::SQS::Queue",
 	idInvokeConfig: "AWS::Lambda::EventInvokeConfig",
+	idVectorBucket: "AWS::S3Vectors::VectorBucket",
+	idFaceIndex:    "AWS::S3Vectors::Index",
 }
 
 // inputBucketNameSub is the deterministic input bucket name. The
@@ -87,6 +89,7 @@ var templateChecks = []check{
 	{"environment", checkEnvironment},
 	{"outputs", checkOutputs},
 	{"organisation-knobs", checkOrganisationKnobs},
+	{"vector-index", checkVectorIndex},
 }
 
 func readTemplate(t *testing.T) []byte {
@@ -197,6 +200,9 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 		"ReservedConcurrency": numParam(0, 0, noMax),
 		"MaxEventAgeSeconds":  numParam(21600, 60, 21600), // Lambda's limits; its default is the maximum
 	}
+	// The faces' S3 Vectors index (template_vectors_test.go).
+	want["VectorIndex"] = param{typ: "String", def: "faces"}
+	want["ExistingVectorBucket"] = param{typ: "String", def: ""}
 	params := mapping(tpl["Parameters"])
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if _, ok := want[name]; !ok && bufferParams[name] == nil {
@@ -276,6 +282,9 @@ func checkNotifications(_ *testing.T, tpl map[string]any) (p problems) {
 	direct := unlessBuffered(&p, "LambdaConfigurations", nc["LambdaConfigurations"])
 	var suffixes []string
 	for i, c := range direct {
+		if at(c, "Fn::If") != nil {
+			continue // the vector index's removal events: checkVectorIndex
+		}
 		p.expect(fmt.Sprintf("LambdaConfigurations[%d].Event", i), at(c, "Event"), "s3:ObjectCreated:*")
 		p.expect(fmt.Sprintf("LambdaConfigurations[%d].Function", i), at(c, "Function"), getAtt(idFunction, "Arn"))
 		rules := list(at(c, "Filter", "S3Key", "Rules"))
@@ -438,12 +447,19 @@ func checkIAM(_ *testing.T, tpl map[string]any) (p problems) {
 	for _, a := range ingestQueueActions {
 		grant(a, getAtt(idIngestQueue, "Arn"))
 	}
+	for _, a := range []string{"s3vectors:PutVectors", "s3vectors:GetVectors", "s3vectors:DeleteVectors", "s3vectors:QueryVectors"} {
+		grant(a, faceIndexARN)
+	}
 
 	got := map[string]bool{}
 	for _, pol := range list(role["Policies"]) {
 		for i, st := range list(at(pol, "PolicyDocument", "Statement")) {
 			where := fmt.Sprintf("policy %v statement %d", at(pol, "PolicyName"), i)
-			st = ifBuffered(&p, where, st)
+			if first(list(at(st, "Fn::If"))) == condIndexFaces {
+				st = whenTrue(&p, where, st)
+			} else {
+				st = ifBuffered(&p, where, st)
+			}
 			if at(st, "Effect") != "Allow" {
 				p.addf("%s: Effect %v (a Deny here would hide nothing the checks need)", where, at(st, "Effect"))
 			}
@@ -523,6 +539,8 @@ func checkEnvironment(t *testing.T, tpl map[string]any) (p problems) {
 		"MAX_SIDE":         ref("MaxSide"),
 		"MAX_OBJECT_BYTES": ref("MaxObjectBytes"),
 		"MAX_PIXELS":       ref("MaxPixels"),
+		"VECTOR_BUCKET":    ifFn(condIndexFaces, vectorBucketName, ref("AWS::NoValue")),
+		"VECTOR_INDEX":     ifFn(condIndexFaces, ref("VectorIndex"), ref("AWS::NoValue")),
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		p.expect("Environment "+name, vars[name], want[name])
@@ -620,6 +638,10 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"no destination", "failure-destination", "Destination: !GetAtt DeadLetterQueue.Arn", "Destination: arn:aws:sqs:us-east-1:123456789012:x"},
 		{"renamed variable", "environment", "OUTPUT_PREFIX: !Ref OutputPrefix", "RESULT_PREFIX: !Ref OutputPrefix"},
 		{"unknown variable", "environment", "MAX_SIDE: !Ref MaxSide", "MAX_SIDE: !Ref MaxSide\n          MAXSIDE: !Ref MaxSide"},
+		{"index 512-d", "vector-index", "      Dimension: 128\n", "      Dimension: 512\n"},
+		{"cosine index", "vector-index", "DistanceMetric: euclidean", "DistanceMetric: cosine"},
+		{"no removal events", "vector-index", "            - Event: s3:ObjectRemoved:*\n", "            - Event: s3:ObjectCreated:*\n"},
+		{"index grant widened", "iam", "/index/${VectorIndex}", "/index/*"},
 		{"missing output", "outputs", "  DeadLetterQueueUrl:\n", "  DeadLetterQueueURL:\n"},
 	}
 	byName := map[string]check{}

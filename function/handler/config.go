@@ -178,7 +178,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.ModelsDir = filepath.Join(root, "models")
 	}
 
-	if err := c.readVectorIndex(getenv); err != nil {
+	if err := c.setVectorIndex(getenv(EnvVectorBucket), getenv(EnvVectorIndex)); err != nil {
 		errs = append(errs, err)
 	}
 
@@ -238,10 +238,10 @@ func checkPrefix(p string) string {
 	return ""
 }
 
-// readVectorIndex reads VECTOR_BUCKET and VECTOR_INDEX: both set (valid S3
+// setVectorIndex takes VECTOR_BUCKET and VECTOR_INDEX: both set (valid S3
 // Vectors names) or both unset.
-func (c *Config) readVectorIndex(getenv func(string) string) error {
-	bucket, index := strings.TrimSpace(getenv(EnvVectorBucket)), strings.TrimSpace(getenv(EnvVectorIndex))
+func (c *Config) setVectorIndex(bucket, index string) error {
+	bucket, index = strings.TrimSpace(bucket), strings.TrimSpace(index)
 	switch {
 	case bucket == "" && index == "":
 		return nil
