@@ -202,6 +202,3 @@ func (ix *Index) InSync(ctx context.Context, bucket, key, etag string, faces int
 	}
 	return true, nil
 }
-
-// API is the client the index uses.
-func (ix *Index) API() API { return ix.api }

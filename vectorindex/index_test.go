@@ -197,7 +197,7 @@ func TestManyFaces(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	ctx := context.Background()
-	_, svc, ix := newIndex(t)
+	client, svc, ix := newIndex(t)
 	short := result.Face{Descriptor: make([]float32, 127)}
 	if err := ix.Sync(ctx, photo("in", "a.jpg", "e", short)); err == nil {
 		t.Error("Sync of a 127-value descriptor succeeded")
@@ -214,7 +214,7 @@ func TestBadInput(t *testing.T) {
 	if _, err := vectorindex.New(nil, testBucket, testIndex); err == nil {
 		t.Error("New(nil API) succeeded")
 	}
-	if _, err := vectorindex.New(ix.API(), "Bad_Bucket", "ix"); !errors.Is(err, vectorindex.ErrName) {
+	if _, err := vectorindex.New(client, "Bad_Bucket", "ix"); !errors.Is(err, vectorindex.ErrName) {
 		t.Errorf("New with bad names: %v, want ErrName", err)
 	}
 }

@@ -21,6 +21,11 @@
 //     retry can fix (throttling, 5xx, network, a failed write) make Handle
 //     return an error so that Lambda retries the event; idempotency makes
 //     the retry cheap for the records that did succeed.
+//   - Vector index. With VECTOR_BUCKET and VECTOR_INDEX, each result's
+//     faces are then written to that S3 Vectors index (package
+//     vectorindex), replacing the photo's earlier faces; a failed index
+//     write is retryable and the retry only indexes. ObjectRemoved events
+//     delete a photo's faces (removed.go).
 //   - Deadline. A safety margin (max(1 s, 5 % of the remaining time)) is
 //     kept back from the Lambda deadline for writing results, so that a
 //     record that runs out of time gets a "timeout" result instead of the
