@@ -95,6 +95,8 @@ func TestLocalStackDeploy(t *testing.T) {
 		OnFailure:    cftypes.OnFailureDoNothing, // keep the events for the log below
 		Parameters: []cftypes.Parameter{
 			{ParameterKey: aws.String("MaxSide"), ParameterValue: aws.String("1600")},
+			// LocalStack has no S3 Vectors (see localstack.Stack.ServesS3Vectors).
+			{ParameterKey: aws.String("VectorIndex"), ParameterValue: aws.String("")},
 		},
 	}); err != nil {
 		t.Fatalf("create stack: %v", err)
