@@ -22,6 +22,7 @@ import (
 
 	"github.com/facevec/facevec/internal/cli"
 	"github.com/facevec/facevec/localstack"
+	"github.com/facevec/facevec/localstack/emulated"
 	"github.com/facevec/facevec/localstack/provision"
 	"github.com/facevec/facevec/vectorindex"
 )
@@ -177,8 +178,8 @@ func search(t *testing.T, s *suite, st *localstack.Stack, spec provision.Spec) [
 	t.Helper()
 	if st.Backend() != localstack.BackendAWS {
 		t.Setenv("AWS_ENDPOINT_URL", st.Endpoint())
-		t.Setenv("AWS_ACCESS_KEY_ID", localstack.TestAccessKeyID)
-		t.Setenv("AWS_SECRET_ACCESS_KEY", localstack.TestSecretAccessKey)
+		t.Setenv("AWS_ACCESS_KEY_ID", emulated.AccessKeyID)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", emulated.SecretAccessKey)
 		t.Setenv("AWS_REGION", st.Region())
 	}
 	models := os.Getenv("FACEVEC_MODELS")
