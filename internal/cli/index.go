@@ -16,8 +16,8 @@ import (
 	"github.com/facevec/facevec/vectorindex"
 )
 
-// backfill counts what `facevec index` did.
-type backfill struct {
+// indexRun counts what `facevec index` did.
+type indexRun struct {
 	mu                   sync.Mutex
 	photos, faces, stale int
 	failed               []string
@@ -63,7 +63,7 @@ func runIndex(ctx context.Context, args []string, stdio IO) (int, error) {
 		bar = progressbar.NewOptions(len(keys), progressbar.OptionSetWriter(stdio.Stderr),
 			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	}
-	var b backfill
+	var b indexRun
 	work := make(chan string)
 	var wg sync.WaitGroup
 	for range *workers {
@@ -116,7 +116,7 @@ func listResults(ctx context.Context, s3c *s3.Client, bucket, prefix string) ([]
 // one indexes one result. A result whose photo is gone or was replaced
 // since is skipped (unless all): the function removed, or will replace,
 // its faces, and indexing it would bring them back.
-func (b *backfill) one(ctx context.Context, s3c *s3.Client, ix *vectorindex.Index, bucket, key string, all bool, stderr io.Writer) {
+func (b *indexRun) one(ctx context.Context, s3c *s3.Client, ix *vectorindex.Index, bucket, key string, all bool, stderr io.Writer) {
 	fail := func(err error) {
 		b.mu.Lock()
 		b.failed = append(b.failed, key)
