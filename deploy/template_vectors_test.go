@@ -3,7 +3,7 @@ package deploy
 import (
 	"testing"
 
-	"github.com/facevec/facevec/vectorindex"
+	"github.com/facevec/facevec/function/vectorindex"
 )
 
 // The faces' S3 Vectors index (issue #19).

@@ -20,11 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 
+	"github.com/facevec/facevec/function/vectorindex"
 	"github.com/facevec/facevec/internal/cli"
 	"github.com/facevec/facevec/localstack"
 	"github.com/facevec/facevec/localstack/emulated"
 	"github.com/facevec/facevec/localstack/provision"
-	"github.com/facevec/facevec/vectorindex"
 )
 
 // vectorWait bounds each wait of TestVectorIndex.

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/facevec/facevec/localstack/embedded"
 	"log/slog"
 	"sync"
+
+	"github.com/facevec/facevec/localstack/embedded"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/imagefmt"
-	"github.com/facevec/facevec/vectorindex"
+	"github.com/facevec/facevec/function/vectorindex"
 )
 
 // Defaults of the environment variables (docs/CONTRACT.md "Lambda function").

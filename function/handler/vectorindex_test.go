@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 
 	"github.com/facevec/facevec/function/handler"
+	"github.com/facevec/facevec/function/vectorindex"
 	"github.com/facevec/facevec/localstack/embedded/s3vectorssvc"
 	"github.com/facevec/facevec/result"
-	"github.com/facevec/facevec/vectorindex"
 )
 
 // flakyIndex is a real index whose next Sync can be made to fail, and

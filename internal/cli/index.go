@@ -13,7 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/facevec/facevec/function/handler"
-	"github.com/facevec/facevec/vectorindex"
+	"github.com/facevec/facevec/function/vectorindex"
 )
 
 // indexRun counts what `facevec index` did.

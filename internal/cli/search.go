@@ -10,9 +10,9 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/facevec/facevec/function/vectorindex"
 	"github.com/facevec/facevec/internal/cli/settings"
 	"github.com/facevec/facevec/result"
-	"github.com/facevec/facevec/vectorindex"
 )
 
 // faceMatches is the answer for one face of the query photo.

@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 
+	"github.com/facevec/facevec/function/vectorindex"
 	"github.com/facevec/facevec/localstack/embedded"
 	"github.com/facevec/facevec/result"
-	"github.com/facevec/facevec/vectorindex"
 )
 
 // startVectorStack serves S3 and S3 Vectors on loopback, points the AWS

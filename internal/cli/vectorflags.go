@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 
 	"github.com/facevec/facevec/function/handler"
-	"github.com/facevec/facevec/vectorindex"
+	"github.com/facevec/facevec/function/vectorindex"
 )
 
 // vectorFlags name the S3 Vectors index, defaulting to the function's own

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 
-	"github.com/facevec/facevec/vectorindex"
+	"github.com/facevec/facevec/function/vectorindex"
 )
 
 // VectorsAPI is the part of *s3vectors.Client Apply uses.

@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors/types"
 
+	"github.com/facevec/facevec/function/vectorindex"
 	"github.com/facevec/facevec/localstack/embedded/s3vectorssvc"
 	"github.com/facevec/facevec/result"
-	"github.com/facevec/facevec/vectorindex"
 )
 
 const (
