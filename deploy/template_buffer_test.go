@@ -217,7 +217,7 @@ func checkBatchRole(_ *testing.T, tpl map[string]any) (p problems) {
 // fail on a template broken the way they guard against.
 func TestBufferChecksCatchBrokenTemplates(t *testing.T) {
 	src := string(readTemplate(t))
-	for _, c := range []struct{ name, check, old, new string }{
+	checksCatch(t, src, []templateMutation{
 		{"no partial batch responses", "buffering", "FunctionResponseTypes: [ReportBatchItemFailures]", "FunctionResponseTypes: []"},
 		{"no dead-letter queue", "buffering", "maxReceiveCount: !Ref QueueMaxReceiveCount", "maxReceiveCount: 1000"},
 		{"unbounded concurrency", "buffering", "        MaximumConcurrency: !Ref QueueMaxConcurrency\n", "        MaximumConcurrency: 1000\n"},
@@ -229,26 +229,5 @@ func TestBufferChecksCatchBrokenTemplates(t *testing.T) {
 		{"batch role for lambda", "batch-operations-role", "Service: batchoperations.s3.amazonaws.com", "Service: lambda.amazonaws.com"},
 		{"batch role without boundary", "organisation-knobs", "            Action: sts:AssumeRole\n      PermissionsBoundary: !If [HasPermissionsBoundary, !Ref PermissionsBoundary, !Ref AWS::NoValue]\n      Policies:\n        - PolicyName: facevec-backfill", "            Action: sts:AssumeRole\n      Policies:\n        - PolicyName: facevec-backfill"},
 		{"role cannot drain", "iam", "                    - sqs:DeleteMessage\n", ""},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			if !strings.Contains(src, c.old) {
-				t.Fatalf("the template no longer contains %q: update this case", c.old)
-			}
-			var chk func(*testing.T, map[string]any) problems
-			for _, tc := range templateChecks {
-				if tc.name == c.check {
-					chk = tc.fn
-				}
-			}
-			broken, err := Parse([]byte(strings.Replace(src, c.old, c.new, 1)))
-			if err != nil {
-				t.Fatalf("broken copy does not parse: %v", err)
-			}
-			ps := chk(t, broken)
-			if len(ps) == 0 {
-				t.Fatalf("check %s passed a template with %s", c.check, c.name)
-			}
-			t.Logf("%s: %v", c.check, ps[0])
-		})
-	}
+	})
 }

@@ -597,9 +597,7 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
                 Function: !GetAtt EncoderFunction.Arn
                 Filter: {S3Key: {Rules: [{Name: suffix, Value: .TIFF}]}}
 `
-	cases := []struct {
-		name, check, old, new string
-	}{
+	cases := []templateMutation{
 		{"extra resource", "resources", "\nOutputs:", "\n  Extra:\n    Type: AWS::SNS::Topic\nOutputs:"},
 		{"wrong runtime", "function", "Runtime: provided.al2023", "Runtime: provided.al2"},
 		{"arm64", "function", "Architectures: [x86_64]", "Architectures: [arm64]"},
@@ -644,6 +642,17 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"index grant widened", "iam", "/index/${VectorIndex}", "/index/*"},
 		{"missing output", "outputs", "  DeadLetterQueueUrl:\n", "  DeadLetterQueueURL:\n"},
 	}
+	checksCatch(t, src, cases)
+}
+
+// templateMutation is a template broken on purpose: old replaced by new must
+// make the named check fail.
+type templateMutation struct{ name, check, old, new string }
+
+// checksCatch applies each mutation to src and fails unless its check
+// reports a problem with the broken copy.
+func checksCatch(t *testing.T, src string, cases []templateMutation) {
+	t.Helper()
 	byName := map[string]check{}
 	for _, c := range templateChecks {
 		byName[c.name] = c
