@@ -8,8 +8,9 @@
 #      mirror, `debootstrap --variant=minbase bookworm` into a temporary
 #      directory, then `tar | docker import - TAG`. The root gets this host's
 #      Debian apt sources and its Acquire::Check-* settings (a snapshot
-#      mirror's Release files are past their Valid-Until), so apt inside the
-#      image sees what apt on the host sees. Needs root (sudo otherwise);
+#      mirror's Release files are past their Valid-Until) and its local
+#      CA certificates, so apt and curl inside the image see what they see
+#      on the host. Needs root (sudo otherwise);
 #      installs debootstrap with apt when it is missing.
 #
 # DEBIAN_MIRROR overrides the mirror read from /etc/apt/sources.list{,.d}.
@@ -92,6 +93,13 @@ for f in /etc/apt/apt.conf.d/*; do
 	[ -f "$f" ] || continue
 	grep -h -E '^[[:space:]]*Acquire::Check-(Valid-Until|Date)' "$f" || true
 done | "${sudo[@]}" tee "$root/etc/apt/apt.conf.d/99host-acquire" >/dev/null
+# This host's own certificate authorities (update-ca-certificates' local
+# directory), for a TLS-inspecting egress proxy: the image's
+# ca-certificates, once installed, trusts what the host trusts.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+	"${sudo[@]}" mkdir -p "$root/usr/local/share/ca-certificates"
+	"${sudo[@]}" cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 # What the official image does to keep layers small.
 "${sudo[@]}" rm -rf "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin "$root/var/cache/apt/archives/"*.deb
 
