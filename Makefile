@@ -15,11 +15,12 @@ GOARCH_LAMBDA  ?= amd64
 # Lambda's name for it, which the package check wants.
 LAMBDA_ARCH    := $(if $(filter arm64,$(GOARCH_LAMBDA)),arm64,x86_64)
 
-.PHONY: help deps models build package image e2e-container test unit race e2e bench fuzz vulncheck run golden deploy undeploy backfill clean
+.PHONY: help deps models build package package-docker image e2e-container test unit race e2e bench fuzz vulncheck run golden deploy undeploy backfill clean
 
 help:
 	@echo "make run      the main job: embedded AWS stack, fixtures uploaded, face vectors printed"
 	@echo "make test     everything that runs here (unit, race, e2e on the embedded stack)"
+	@echo "make package-docker  dist/function.zip built in a Debian 12 container (hosts that cannot build it)"
 	@echo "make deps | models | build | package | e2e | bench | fuzz | golden | deploy | undeploy | backfill | clean"
 
 deps: ## system packages, by this host's names (scripts/build-deps.sh: Debian 12, Ubuntu 22.04/24.04); sudo when not root; skips what is installed
@@ -52,6 +53,9 @@ package: models $(DIST)/lambda/bootstrap ## dist/function.zip: static bootstrap 
 	cp $(MODELS)/*.dat $(DIST)/lambda/models/
 	$(GO) run ./function/pack -arch $(LAMBDA_ARCH) -o $(DIST)/function.zip $(DIST)/lambda
 	@ls -l $(DIST)/function.zip | awk '{printf "package: %s (%.1f MiB)\n", $$NF, $$5/1048576}'
+
+package-docker: ## dist/function.zip built in a Debian 12 container, for hosts that cannot build it (macOS, arm64, other distributions); minutes, not part of make test
+	scripts/package-docker.sh
 
 IMAGE ?= facevec/stack:dev
 image: package ## facevec/stack:dev, FROM scratch (no registry): the static stand-in + dist/function.zip
