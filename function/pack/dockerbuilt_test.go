@@ -100,6 +100,6 @@ func TestDockerBuiltPackage(t *testing.T) {
 	if got["bootstrap"].sha256 == want["bootstrap"].sha256 {
 		t.Log("bootstrap: byte-identical to the host build")
 	} else {
-		t.Log("bootstrap: differs from the host build (both static; e.g. the host's build stamps VCS information)")
+		t.Log("bootstrap: differs from the host build (both passed the static check; e.g. the two systems link different versions of the static C libraries)")
 	}
 }
