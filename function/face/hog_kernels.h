@@ -395,5 +395,129 @@ void filter_term(const float *in, long nr, long nc, const float *rf, long rl, co
 	}
 }
 
+// ---------------------------------------------------------------------------
+// Bilinear resize
+
+// resize_rgb is dlib's resize_image(in, out) for two RGB images
+// (interpolation.h, the interpolate_bilinear overload for RGB), which both
+// pyramid_down<6> and pyramid_up use: rows walk y += y_scale in double;
+// columns go in groups of 4 through dlib's simd4f path (x accumulated in
+// float, truncated, weights in float, ((tl+tr)+bl)+br, truncated) until a
+// group's last right neighbour leaves the image, and the rest through the
+// double path (truncated). The column tables depend on the column only, so
+// they are built once; each input row's pixels at the left and right
+// columns are gathered once into float rows and reused by the output rows
+// that read it.
+//
+// Scratch: left (onc+8 ints), lr/ilr (onc+8 floats each), gath
+// (2*6*(onc+8) floats), tail (3*(onc+8) doubles), outi (3*(onc+8) ints).
+void resize_rgb(const unsigned char *in, long inr, long inc, long ins, unsigned char *out, long onr, long onc, long os,
+                int *left, float *lr, float *ilr, float *gath, double *tail, int *outi) {
+	if (onr <= 0 || onc <= 0 || inr <= 0 || inc <= 0) return;
+	const double xs = (inc - 1) / (double)lmax(onc - 1, 1);
+	const double ys = (inr - 1) / (double)lmax(onr - 1, 1);
+	const long w = onc + 8;
+
+	long cvec = 0;
+	{
+		const double x = -4 * xs;
+		float cur[4] = {(float)x, (float)(x + xs), (float)(x + 2 * xs), (float)(x + 3 * xs)};
+		const float step = (float)(4 * xs);
+		for (;;) {
+			int lf[4];
+			for (int k = 0; k < 4; k++) {
+				cur[k] = cur[k] + step;
+				lf[k] = (int)cur[k];
+			}
+			if (lf[3] + 1 >= inc) break;
+			if (cvec + 4 > onc) break; // dlib would write past the row; never seen
+			for (int k = 0; k < 4; k++) {
+				left[cvec + k] = lf[k];
+				const float f = cur[k] - (float)lf[k];
+				lr[cvec + k] = f;
+				ilr[cvec + k] = 1.0f - f;
+			}
+			cvec += 4;
+		}
+	}
+	for (long c = cvec; c < cvec + 8; c++) {
+		left[c] = 0;
+		lr[c] = ilr[c] = 0;
+	}
+	double *tl_left = tail, *tl_right = tail + w, *tl_frac = tail + 2 * w;
+	{
+		double x = -xs + cvec * xs;
+		for (long c = cvec; c < onc; c++) {
+			x += xs;
+			const long l = (long)__builtin_floor(x);
+			tl_left[c] = (double)l;
+			tl_right[c] = (double)lmin(l + 1, inc - 1);
+			tl_frac[c] = x - l;
+		}
+	}
+
+	// Two gathered input rows: L and R per channel, cvec floats each.
+	long cached[2] = {-1, -1};
+	int next_slot = 0;
+	auto gathered = [&](long row) -> const float * {
+		for (int i = 0; i < 2; i++)
+			if (cached[i] == row) return gath + i * 6 * w;
+		const int i = next_slot;
+		next_slot ^= 1;
+		cached[i] = row;
+		float *g = gath + i * 6 * w;
+		const unsigned char *src = in + row * ins;
+		for (long c = 0; c < cvec; c++) {
+			const unsigned char *pl = src + 3 * left[c], *pr = pl + 3;
+			g[c] = pl[0];
+			g[w + c] = pl[1];
+			g[2 * w + c] = pl[2];
+			g[3 * w + c] = pr[0];
+			g[4 * w + c] = pr[1];
+			g[5 * w + c] = pr[2];
+		}
+		for (long c = cvec; c < cvec + 8; c++)
+			for (int k = 0; k < 6; k++) g[k * w + c] = 0;
+		return g;
+	};
+
+	double y = -ys;
+	for (long r = 0; r < onr; r++) {
+		y += ys;
+		const long top = (long)__builtin_floor(y);
+		const long bottom = lmin(top + 1, inr - 1);
+		const double tb = y - top;
+		const float tbf = (float)tb, itbf = (float)(1 - tb);
+		const float *gt = gathered(top);
+		const float *gb = gathered(bottom);
+		unsigned char *dst = out + r * os;
+		const v8f tbv = splat(tbf), itbv = splat(itbf);
+		for (long c = 0; c < cvec; c += VW) {
+			const v8f il = load8(ilr + c), fl = load8(lr + c);
+			const v8f tlf = itbv * il, trf = itbv * fl, blf = tbv * il, brf = tbv * fl;
+			for (int ch = 0; ch < 3; ch++) {
+				const v8f v = tlf * load8(gt + ch * w + c) + trf * load8(gt + (3 + ch) * w + c) +
+				              blf * load8(gb + ch * w + c) + brf * load8(gb + (3 + ch) * w + c);
+				store8(outi + ch * w + c, to_int(v));
+			}
+		}
+		for (long c = 0; c < cvec; c++) {
+			dst[3 * c] = (unsigned char)outi[c];
+			dst[3 * c + 1] = (unsigned char)outi[w + c];
+			dst[3 * c + 2] = (unsigned char)outi[2 * w + c];
+		}
+		const unsigned char *st = in + top * ins, *sb = in + bottom * ins;
+		for (long c = cvec; c < onc; c++) {
+			const long l = (long)tl_left[c], rr = (long)tl_right[c];
+			const double f = tl_frac[c];
+			for (int ch = 0; ch < 3; ch++) {
+				const double v = (1 - tb) * ((1 - f) * st[3 * l + ch] + f * st[3 * rr + ch]) +
+				                 tb * ((1 - f) * sb[3 * l + ch] + f * sb[3 * rr + ch]);
+				dst[3 * c + ch] = (unsigned char)v;
+			}
+		}
+	}
+}
+
 } // namespace HOG_KERNEL_NS
 } // namespace facevec_hog

@@ -16,34 +16,12 @@ namespace facevec_hog {
 using dlib::default_fhog_feature_extractor;
 using dlib::rect_detection;
 
-// rgb_ref lets dlib's resize_image read a packed_rgb without a copy.
-struct rgb_ref {
-	const unsigned char *data;
-	long nr, nc, stride;
-};
-inline long num_rows(const rgb_ref &v) { return v.nr; }
-inline long num_columns(const rgb_ref &v) { return v.nc; }
-inline const void *image_data(const rgb_ref &v) { return v.data; }
-inline void *image_data(rgb_ref &v) { return const_cast<unsigned char *>(v.data); }
-inline long width_step(const rgb_ref &v) { return v.stride; }
-
-} // namespace facevec_hog
-
-namespace dlib {
-template <> struct image_traits<facevec_hog::rgb_ref> {
-	typedef rgb_pixel pixel_type;
-};
-} // namespace dlib
-
-namespace facevec_hog {
 namespace {
 
 packed_rgb view_of(const dlib::array2d<dlib::rgb_pixel> &a) {
 	const unsigned char *p = a.size() ? reinterpret_cast<const unsigned char *>(&a[0][0]) : nullptr;
 	return packed_rgb{p, a.nr(), a.nc(), long(a.width_step())};
 }
-
-rgb_ref ref_of(const packed_rgb &p) { return rgb_ref{p.data, p.nr, p.nc, p.stride}; }
 
 template <typename T> void grow(std::vector<T> &v, size_t n) {
 	if (v.size() < n) v.resize(n);
@@ -73,6 +51,10 @@ struct scanner::level {
 struct scanner::worker {
 	std::vector<float> hist, norm, px, scratch, sal;
 	std::vector<int> rows, pxi;
+	// resize_rgb's
+	std::vector<int> left, outi;
+	std::vector<float> lr, ilr, gath;
+	std::vector<double> tail;
 };
 
 scanner::scanner(const dlib::frontal_face_detector &det) {
@@ -144,6 +126,43 @@ void fhog_level(const kernels &k, const packed_rgb &im, long rows_pad, long cols
 	L.onc = onc;
 }
 
+// resize is dlib's resize_image(in, out) for RGB into out, already sized.
+void resize(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+	if (out.size() == 0 || in.nr == 0 || in.nc == 0) return;
+	const size_t n = size_t(out.nc() + 8);
+	grow(w.left, n);
+	grow(w.lr, n);
+	grow(w.ilr, n);
+	grow(w.gath, 12 * n);
+	grow(w.tail, 3 * n);
+	grow(w.outi, 3 * n);
+	k.resize(in.data, in.nr, in.nc, in.stride, reinterpret_cast<unsigned char *>(&out[0][0]), out.nr(), out.nc(),
+	         long(out.width_step()), w.left.data(), w.lr.data(), w.ilr.data(), w.gath.data(), w.tail.data(),
+	         w.outi.data());
+}
+
+// upsample2 is dlib's pyramid_up(in, out, pyramid_down<2>): out sized by
+// rect_up, then resized into.
+void upsample2(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+	if (in.nr == 0 || in.nc == 0) {
+		out.set_size(0, 0);
+		return;
+	}
+	const dlib::rectangle up = dlib::pyramid_down<2>().rect_up(dlib::rectangle(0, 0, in.nc - 1, in.nr - 1));
+	if (up.is_empty()) {
+		out.set_size(0, 0);
+		return;
+	}
+	out.set_size(up.bottom() + 1, up.right() + 1);
+	resize(k, in, out, w);
+}
+
+// downsample6 is dlib's pyramid_down<6>()(in, out).
+void downsample6(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+	out.set_size(long(((6 - 1) * in.nr) / 6 + 0.5), long(((6 - 1) * in.nc) / 6 + 0.5));
+	resize(k, in, out, w);
+}
+
 } // namespace
 
 void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa which, int threads,
@@ -156,13 +175,14 @@ void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa whi
 	}
 	// As dlib.cpp's reference path: pyramid_up once from the input, then
 	// in place; here into two buffers kept across calls.
-	dlib::pyramid_down<2> pyr;
-	dlib::pyramid_up(ref_of(img), up[0], pyr);
+	if (workers.empty()) workers.emplace_back(new worker);
+	upsample2(k, img, up[0], *workers[0]);
 	int cur = 0;
 	for (int i = 1; i < upsample; i++) {
-		dlib::pyramid_up(up[cur], up[1 - cur], pyr);
+		upsample2(k, view_of(up[cur]), up[1 - cur], *workers[0]);
 		cur = 1 - cur;
 	}
+	dlib::pyramid_down<2> pyr;
 	scan(view_of(up[cur]), adjust, k, threads, out);
 	for (auto &d : out) d.rect = pyr.rect_down(d.rect, upsample);
 }
@@ -194,9 +214,7 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 
 	auto build_level = [&](unsigned long l) {
 		level &L = *levels[l];
-		const level &P = *levels[l - 1];
-		if (l == 1) pyr(ref_of(P.view), L.img);
-		else pyr(P.img, L.img);
+		downsample6(k, levels[l - 1]->view, L.img, *workers[0]);
 		L.view = view_of(L.img);
 		L.image_ready.store(1, std::memory_order_release);
 	};

@@ -9,8 +9,8 @@
 // scanner, the kernels compiled for SSE2 and AVX2 and chosen at run time,
 // and optionally a second thread inside one photo.
 //
-// The pyramid levels and upsampling are dlib's own code (resize_image)
-// into reused buffers, so they are dlib's pixels by construction.
+// The pyramid levels and the upsampling are dlib's resize_image (bilinear,
+// RGB), done the same way (hog_kernels.h's resize_rgb) into reused buffers.
 //
 // A scanner belongs to one worker (it keeps buffers); it is not safe to
 // use from two threads at once.
@@ -34,6 +34,8 @@ bool have_avx2();
 typedef void (*fhog_fn)(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr, long cells_nc,
                         int rows_pad, int cols_pad, float *out, long onr, long onc, float *hist, float *norm, int *rows,
                         float *px, int *pxi);
+typedef void (*resize_fn)(const unsigned char *in, long inr, long inc, long ins, unsigned char *out, long onr,
+                          long onc, long os, int *left, float *lr, float *ilr, float *gath, double *tail, int *outi);
 typedef void (*filter_fn)(const float *in, long nr, long nc, const float *rf, long rl, const float *cf, long cl, long r0,
                           long r1, float *scratch, float *sal, bool first);
 
@@ -41,6 +43,7 @@ typedef void (*filter_fn)(const float *in, long nr, long nc, const float *rf, lo
 struct kernels {
 	fhog_fn fhog;
 	filter_fn filter;
+	resize_fn resize;
 	const char *name;
 };
 
