@@ -1,4 +1,4 @@
-package face
+package dlib
 
 import (
 	"fmt"
