@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -43,7 +44,8 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		return nil, err
 	}
 	// Lambda gives vCPUs in proportion to memory; one dlib worker per CPU.
-	enc, err := dlib.New(cfg.ModelsDir, dlib.WithWorkers(runtime.NumCPU()))
+	enc, err := dlib.New(cfg.ModelsDir, dlib.WithWorkers(runtime.NumCPU()),
+		dlib.WithPhotoThreads(lambdaCPUs(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), runtime.NumCPU())))
 	if err != nil {
 		return nil, fmt.Errorf("load models from %s (set %s): %w", cfg.ModelsDir, handler.EnvModels, err)
 	}
@@ -73,4 +75,17 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		"vector_bucket", cfg.VectorBucket, "vector_index", cfg.VectorIndex,
 		"models", cfg.ModelsDir, "workers", enc.Workers(), "models_load_ms", enc.LoadTime.Milliseconds())
 	return h, nil
+}
+
+// lambdaCPUs is the CPU time a Lambda of memoryMB can use, in whole CPUs:
+// one per 1769 MB (AWS's figure for a full vCPU), at least one, at most
+// the CPUs the environment shows. Lambda shows two CPUs from 128 MB up but
+// caps their time by memory, so at 1769 MB a second HOG thread would only
+// share the one CPU. 0 (unknown memory) leaves the encoder's default.
+func lambdaCPUs(memoryMB string, cpus int) int {
+	mb, err := strconv.Atoi(memoryMB)
+	if err != nil || mb <= 0 {
+		return 0
+	}
+	return max(1, min(cpus, mb/1769))
 }

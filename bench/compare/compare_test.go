@@ -348,3 +348,29 @@ func TestTicks(t *testing.T) {
 		}
 	}
 }
+
+// A two-thread row is held against native's one-thread stage of the image.
+func TestTwoThreadRowsUseNativeBase(t *testing.T) {
+	g, err := parseGo(strings.NewReader("BenchmarkDetectHOG/up1/a-2 \t 1 \t 8 ns/op \t 1 faces\n" +
+		"BenchmarkDetectHOGThreads/up1/a-2 \t 1 \t 5 ns/op \t 1 faces\n" +
+		"BenchmarkEncodeWhole/workers=1,threads=2/a-2 \t 1 \t 99 ns/op \t 3 ns/img\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := parseNative(strings.NewReader(`{"image":"a","w":2,"h":2,"faces":1,"stage":"detect_hog_up1","median_ns":10,"n":1}
+{"image":"a","w":2,"h":2,"faces":1,"stage":"whole","median_ns":12,"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	compare(g, n).writeStages(&buf)
+	out := buf.String()
+	for _, want := range []string{"detect_hog_up1 2 threads", "0.50", "whole 2 threads", "0.25", "0.80"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "detect_hog_up1 2 threads") < strings.Index(out, "detect_hog_up1 ") {
+		t.Errorf("two-thread row before its base:\n%s", out)
+	}
+}

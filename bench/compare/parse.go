@@ -127,6 +127,10 @@ func parseNative(r io.Reader) (*nativeResults, error) {
 	return n, nil
 }
 
+// twoThreads marks a stage facevec ran with two threads for one photo; its
+// native counterpart is the stage without it (native dlib has one thread).
+const twoThreads = " 2 threads"
+
 // stageKey maps a Go benchmark name to the native stage it matches and
 // the unit that holds its wall time ("cpu-"+unit holds its CPU time); ok
 // is false for benchmarks with no native counterpart.
@@ -137,6 +141,8 @@ func stageKey(name string) (k key, unit string, ok bool) {
 		return key{"decode", p[2]}, "ns/op", true
 	case p[0] == "BenchmarkDetectHOG" && len(p) == 3:
 		return key{"detect_hog_" + p[1], p[2]}, "ns/op", true
+	case p[0] == "BenchmarkDetectHOGThreads" && len(p) == 3:
+		return key{"detect_hog_" + p[1] + twoThreads, p[2]}, "ns/op", true
 	case p[0] == "BenchmarkDetectCNN" && len(p) == 3:
 		return key{"detect_cnn_" + p[1], p[2]}, "ns/op", true
 	case p[0] == "BenchmarkLandmarks" && len(p) == 2:
@@ -146,6 +152,8 @@ func stageKey(name string) (k key, unit string, ok bool) {
 	case p[0] == "BenchmarkEncodeWhole" && len(p) == 3 && p[1] == "workers=1":
 		// Each op is a batch; ns/img is one image, as native's "whole".
 		return key{"whole", p[2]}, "ns/img", true
+	case p[0] == "BenchmarkEncodeWhole" && len(p) == 3 && p[1] == "workers=1,threads=2":
+		return key{"whole" + twoThreads, p[2]}, "ns/img", true
 	}
 	return key{}, "", false
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // stages in pipeline order; the table and the plot follow it.
-var stages = []string{"decode", "detect_hog_up0", "detect_hog_up1", "detect_cnn_up0", "landmarks", "describe", "whole"}
+var stages = []string{"decode", "detect_hog_up0", "detect_hog_up1", "detect_hog_up1" + twoThreads, "detect_cnn_up0",
+	"landmarks", "describe", "whole", "whole" + twoThreads}
 
 // row is one stage on one image, facevec against native.
 type row struct {
@@ -114,7 +115,13 @@ func compare(g *goResults, n *nativeResults) *comparison {
 	}
 	for i := range c.rows {
 		r := &c.rows[i]
-		if f, ok := n.faces[r.key]; ok {
+		nk := r.key
+		if base, ok := strings.CutSuffix(r.stage, twoThreads); ok {
+			nk = key{base, r.image}
+			r.nat, r.hasNt = summarize(n.ns[nk])
+			r.ntCPU, r.hasNtCPU = summarize(n.cpu[nk])
+		}
+		if f, ok := n.faces[nk]; ok {
 			r.natFaces = f
 		}
 		if sz, ok := n.size[r.image]; ok {

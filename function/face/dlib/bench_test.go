@@ -143,8 +143,10 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkDetectHOG is the HOG detector on one thread, as native dlib.
 func BenchmarkDetectHOG(b *testing.B) {
 	w := benchWorker(b)
+	w.net.setHOGThreads(1)
 	for _, up := range []int{0, 1} {
 		b.Run(fmt.Sprintf("up%d", up), func(b *testing.B) {
 			forEachImage(b, w, func(b *testing.B, im *benchImage) {
@@ -152,6 +154,17 @@ func BenchmarkDetectHOG(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkDetectHOGThreads is the HOG detector at the Lambda's upsample 1
+// with two threads for the one photo (native dlib has one).
+func BenchmarkDetectHOGThreads(b *testing.B) {
+	w := benchWorker(b)
+	w.net.setHOGThreads(2)
+	b.Cleanup(func() { w.net.setHOGThreads(1) })
+	b.Run("up1", func(b *testing.B) {
+		forEachImage(b, w, func(b *testing.B, im *benchImage) { benchDetect(b, w, im, kindHOG, 1) })
+	})
 }
 
 // BenchmarkDetectCNN runs the mmod detector without upsampling on a ~1 MP
@@ -239,20 +252,28 @@ func BenchmarkDescriptor(b *testing.B) {
 // 1, MAX_SIDE 2000). Each op encodes a fixed batch of copies of the image
 // from as many goroutines as the encoder has workers, so img/s at
 // workers=2 over img/s at workers=1 is the parallel speed-up; cpu-ns/img
-// and cores show what the workers got when the machine is shared.
+// and cores show what the workers got when the machine is shared. Every
+// photo's HOG runs on one thread, except in "workers=1,threads=2": one
+// photo at a time, its HOG on two threads.
 func BenchmarkEncodeWhole(b *testing.B) {
 	dir := modelsDir(b)
-	counts := []int{1, 2}
+	type setup struct{ workers, threads int }
+	setups := []setup{{1, 1}, {2, 1}, {1, 2}}
 	if n := runtime.NumCPU(); n > 2 {
-		counts = append(counts, n)
+		setups = append(setups, setup{n, 1})
 	}
 	// One image per goroutine at the largest count: the shortest batch
 	// that keeps every worker busy, so the whole benchmark stays quick.
-	batch := counts[len(counts)-1]
+	batch := max(2, runtime.NumCPU())
 	paths := benchPaths(b)
-	for _, n := range counts {
-		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
-			e, err := New(dir, WithWorkers(n))
+	for _, s := range setups {
+		n := s.workers
+		name := fmt.Sprintf("workers=%d", n)
+		if s.threads > 1 {
+			name += fmt.Sprintf(",threads=%d", s.threads)
+		}
+		b.Run(name, func(b *testing.B) {
+			e, err := New(dir, WithWorkers(n), WithPhotoThreads(s.threads))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,6 +6,7 @@
 #include "dlib.h"
 #include "dlib_nets.h"
 #include "fast_conv.h"
+#include "hog_scan.h"
 
 #include <malloc.h>
 #include <setjmp.h>
@@ -214,6 +215,10 @@ struct fv_net {
 	anet_type resnet;
 	frontal_face_detector hog;
 	std::unique_ptr<cnn_type> cnn;
+	// hog's exact fast scanner (hog_scan.h), built from hog, and how many
+	// threads it may use for one photo.
+	std::unique_ptr<facevec_hog::scanner> fast;
+	int hog_threads = 1;
 };
 
 // fv_malloc_init tunes glibc malloc for dlib's large, short-lived tensors.
@@ -235,6 +240,35 @@ __attribute__((constructor)) static void fv_malloc_init(void) {
 	mallopt(M_TOP_PAD, 64 * 1024 * 1024);
 }
 
+namespace {
+// hog_detect runs the HOG detector on img after `upsample` pyramid_up()s,
+// boxes mapped back down, as dlib's Python run_detector_with_upscale:
+// with facevec's exact scanner (FV_HOG_AUTO, _SSE2, _AVX2) or dlib's own
+// object_detector (FV_HOG_DLIB, the reference the scanner is held to).
+void hog_detect(fv_net *n, const rgb_view &img, int upsample, int impl, double adjust,
+                std::vector<rect_detection> &rd) {
+	if (impl != FV_HOG_DLIB && n->fast && n->fast->supported()) {
+		if (impl == FV_HOG_AVX2 && !facevec_hog::have_avx2()) throw dlib::error("this CPU has no AVX2");
+		const facevec_hog::isa which = impl == FV_HOG_SSE2   ? facevec_hog::isa::sse2
+		                               : impl == FV_HOG_AVX2 ? facevec_hog::isa::avx2
+		                                                     : facevec_hog::isa::automatic;
+		n->fast->detect(facevec_hog::packed_rgb{img.data, img.nr, img.nc, img.nc * 3}, upsample, adjust, which,
+		                n->hog_threads, rd);
+		return;
+	}
+	if (upsample == 0) {
+		n->hog(img, rd, adjust);
+		return;
+	}
+	pyramid_down<2> pyr;
+	array2d<rgb_pixel> up;
+	pyramid_up(img, up, pyr);
+	for (int i = 1; i < upsample; i++) pyramid_up(up);
+	n->hog(up, rd, adjust);
+	for (auto &d : rd) d.rect = pyr.rect_down(d.rect, upsample);
+}
+} // namespace
+
 extern "C" {
 
 void fv_process_init(void) { openblas_set_num_threads(1); }
@@ -249,6 +283,7 @@ fv_net *fv_net_open(const char *shape_path, const char *resnet_path,
 		deserialize(shape_path) >> n->sp;
 		deserialize(resnet_path) >> n->resnet;
 		deserialize(hog_path) >> n->hog;
+		n->fast.reset(new facevec_hog::scanner(n->hog));
 		out = n.release();
 	});
 	return out;
@@ -261,6 +296,8 @@ fv_net *fv_net_clone(const fv_net *src, char **err) {
 		    c->sp = src->sp;
 		    c->resnet = src->resnet;
 		    c->hog = src->hog;
+		    c->fast.reset(new facevec_hog::scanner(c->hog));
+		    c->hog_threads = src->hog_threads;
 		    if (src->cnn) c->cnn.reset(new cnn_type(*src->cnn));
 		    n = c.release();
 	    }) != 0)
@@ -330,17 +367,8 @@ int fv_detect(fv_net *n, const uint8_t *pix, int w, int h, int dw, int dh,
 				resize_image(full, img);
 			}
 			std::vector<rect_detection> rd;
-			if (upsample == 0) {
-				if (resized) n->hog(img, rd);
-				else n->hog(full, rd);
-			} else {
-				array2d<rgb_pixel> up;
-				if (resized) pyramid_up(img, up, pyr);
-				else pyramid_up(full, up, pyr);
-				for (int i = 1; i < upsample; i++) pyramid_up(up);
-				n->hog(up, rd);
-				for (auto &d : rd) d.rect = pyr.rect_down(d.rect, upsample);
-			}
+			if (resized) hog_detect(n, rgb_view{&img[0][0].red, dh, dw}, upsample, FV_HOG_AUTO, 0, rd);
+			else hog_detect(n, full, upsample, FV_HOG_AUTO, 0, rd);
 			for (auto &d : rd) dets.push_back(mmod_rect(d.rect, d.detection_confidence));
 		} else if (kind == FV_CNN) {
 			if (!n->cnn) throw dlib::error("CNN detector not loaded");
@@ -429,6 +457,27 @@ int fv_describe(fv_net *n, const uint8_t *pix, int w, int h,
 			if (out[i].size() != 128) throw dlib::error("ResNet did not return 128 values");
 			for (int k = 0; k < 128; k++) desc[128 * i + k] = out[i](k);
 		}
+	});
+}
+
+void fv_net_set_hog_threads(fv_net *n, int threads) { n->hog_threads = threads < 1 ? 1 : threads; }
+
+int fv_hog_have_avx2(void) { return facevec_hog::have_avx2() ? 1 : 0; }
+
+int fv_hog_detect(fv_net *n, const uint8_t *pix, int w, int h, int upsample, int impl, double adjust,
+                  fv_rect **out, int *count, char **err) {
+	*out = nullptr;
+	*count = 0;
+	return guard(err, [&] {
+		std::vector<rect_detection> rd;
+		hog_detect(n, rgb_view{const_cast<uint8_t *>(pix), h, w}, upsample, impl, adjust, rd);
+		fv_rect *r = static_cast<fv_rect *>(malloc(sizeof(fv_rect) * (rd.size() ? rd.size() : 1)));
+		if (!r) throw std::bad_alloc();
+		for (size_t i = 0; i < rd.size(); i++)
+			r[i] = fv_rect{rd[i].rect.left(), rd[i].rect.top(), rd[i].rect.right(), rd[i].rect.bottom(),
+			               rd[i].detection_confidence};
+		*out = r;
+		*count = int(rd.size());
 	});
 }
 

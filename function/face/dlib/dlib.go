@@ -1,7 +1,7 @@
 package dlib
 
 /*
-#cgo CXXFLAGS: -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare
+#cgo CXXFLAGS: -O3 -std=c++14 -Wno-deprecated-declarations -Wno-sign-compare -Wno-psabi
 #cgo !static LDFLAGS: -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread
 #cgo static LDFLAGS: -ldlib -lopenblas -lpng16 -ljpeg -lz -lgfortran -lquadmath -lm -lpthread
 #include <stdlib.h>
@@ -145,13 +145,18 @@ func (n *net) detect(pix []byte, w, h, dw, dh int, kind detectorKind, upsample i
 	if rc != 0 {
 		return nil, cErr("detect", msg)
 	}
+	return takeRects(out, count), nil
+}
+
+// takeRects copies a malloc'd C array of count rects and frees it.
+func takeRects(out *C.fv_rect, count C.int) []rect {
 	defer C.free(unsafe.Pointer(out))
 	cr := unsafe.Slice(out, int(count))
 	rs := make([]rect, len(cr))
 	for i, r := range cr {
 		rs[i] = rect{int(r.left), int(r.top), int(r.right), int(r.bottom), float64(r.confidence)}
 	}
-	return rs, nil
+	return rs
 }
 
 func toC(rs []rect) []C.fv_rect {

@@ -63,6 +63,23 @@ int fv_describe(fv_net *n, const uint8_t *pix, int w, int h,
                 const fv_rect *rects, const long *parts, int count,
                 int jitter, float *desc, char **err);
 
+// The HOG detector's implementations for fv_hog_detect: facevec's exact
+// scanner (hog_scan.h) with its kernels chosen by CPU, forced to SSE2 or
+// to AVX2, or dlib's own object_detector, the reference.
+enum { FV_HOG_AUTO = 0, FV_HOG_SSE2 = 1, FV_HOG_AVX2 = 2, FV_HOG_DLIB = 3 };
+
+// fv_net_set_hog_threads sets how many threads the HOG scanner may use for
+// one photo (at least 1); the result does not depend on it.
+void fv_net_set_hog_threads(fv_net *n, int threads);
+
+// fv_hog_have_avx2 is 1 when the CPU runs the AVX2 kernels.
+int fv_hog_have_avx2(void);
+
+// fv_hog_detect is fv_detect's HOG path on the full-size image with a
+// chosen implementation and dlib's adjust_threshold (0: dlib's default).
+int fv_hog_detect(fv_net *n, const uint8_t *pix, int w, int h, int upsample, int impl, double adjust,
+                  fv_rect **out, int *count, char **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/facevec/facevec/function/face"
@@ -30,6 +31,9 @@ type Encoder struct {
 
 	mu     sync.RWMutex // guards closed against Close racing Encode
 	closed bool
+	// busy counts the photos being encoded, for photoThreads.
+	busy         atomic.Int32
+	photoThreads int
 	// LoadTime is how long New took to verify and load the models.
 	LoadTime time.Duration
 }
@@ -64,7 +68,8 @@ func New(dir string, opts ...Option) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", face.ErrModel, err)
 	}
-	e := &Encoder{dir: dir, cnnPath: filepath.Join(dir, face.CNNFile), idle: make(chan *worker, cfg.workers)}
+	e := &Encoder{dir: dir, cnnPath: filepath.Join(dir, face.CNNFile), idle: make(chan *worker, cfg.workers),
+		photoThreads: cfg.photoThreads}
 	e.workers = append(e.workers, &worker{net: first})
 	for len(e.workers) < cfg.workers {
 		n, err := first.clone()
@@ -171,6 +176,8 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p face.Params) (*resu
 		return fail(result.Errorf(result.CodeTimeout, "gave up waiting for a free worker: %v", ctx.Err()))
 	}
 	defer func() { e.idle <- w }()
+	e.busy.Add(1)
+	defer e.busy.Add(-1)
 
 	if p.Detector == face.DetectorCNN {
 		if err := e.ensureCNN(w); err != nil {
@@ -198,6 +205,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p face.Params) (*resu
 	}
 	var rects []rect
 	if kind != kindCNN || min(dw, dh)<<p.Upsample >= cnnMinSide {
+		w.net.setHOGThreads(photoThreads(e.photoThreads, runtime.NumCPU(), int(e.busy.Load())))
 		rects, err = w.net.detect(img.Pix, img.Width, img.Height, dw, dh, kind, p.Upsample)
 	}
 	res.TimingsMS.Detect = ms(time.Since(t))

@@ -1,0 +1,344 @@
+// hog_scan.cpp: the scanner of hog_scan.h. The order of everything that
+// reaches a score is dlib's (object_detector::operator(),
+// scan_fhog_pyramid::detect, detect_from_fhog_pyramid); the arithmetic is
+// in hog_kernels.h.
+#include "hog_scan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include <dlib/image_transforms.h>
+
+namespace facevec_hog {
+
+using dlib::default_fhog_feature_extractor;
+using dlib::rect_detection;
+
+namespace {
+
+packed_rgb view_of(const dlib::array2d<dlib::rgb_pixel> &a) {
+	const unsigned char *p = a.size() ? reinterpret_cast<const unsigned char *>(&a[0][0]) : nullptr;
+	return packed_rgb{p, a.nr(), a.nc(), long(a.width_step())};
+}
+
+template <typename T> void grow(std::vector<T> &v, size_t n) {
+	if (v.size() < n) v.resize(n);
+}
+
+} // namespace
+
+// One filter of the detector: its threshold and its separable parts in
+// dlib's order (plane by plane, part by part).
+struct scanner::bank {
+	double thresh = 0;
+	long rl = 0, cl = 0; // row filter length (columns), column filter length (rows)
+	std::vector<long> plane;
+	std::vector<float> rows, cols; // parts x rl, parts x cl
+};
+
+// One pyramid level: its image (level 0 is the input) and fhog planes.
+struct scanner::level {
+	dlib::array2d<dlib::rgb_pixel> img;
+	packed_rgb view{};
+	std::vector<float> feats;
+	long onr = 0, onc = 0;
+	std::atomic<int> image_ready{0}, feats_ready{0};
+};
+
+// One thread's scratch memory.
+struct scanner::worker {
+	std::vector<float> hist, norm, px, scratch, sal;
+	std::vector<int> rows, pxi;
+	// resize_rgb's
+	std::vector<int> left, outi;
+	std::vector<float> lr, ilr, gath;
+	std::vector<double> tail;
+};
+
+scanner::scanner(const dlib::frontal_face_detector &det) {
+	const auto &sc = det.get_scanner();
+	overlap = det.get_overlap_tester();
+	cell_size = long(sc.get_cell_size());
+	padding = long(sc.get_padding());
+	fhog_w = long(sc.get_fhog_window_width());
+	fhog_h = long(sc.get_fhog_window_height());
+	max_levels = sc.get_max_pyramid_levels();
+	min_w = sc.get_min_pyramid_layer_width();
+	min_h = sc.get_min_pyramid_layer_height();
+	ok = cell_size == 8 && det.num_detectors() > 0;
+	const long dims = sc.get_num_dimensions();
+	for (unsigned long i = 0; ok && i < det.num_detectors(); i++) {
+		const auto &pw = det.get_processed_w(i);
+		const auto &fb = pw.fb;
+		bank b;
+		b.thresh = pw.w(dims);
+		// dlib's apply_filters_to_fhog runs the full 2-D filters when the
+		// separable parts would be slower; the kernels only do the latter.
+		if (fb.filters.empty() ||
+		    double(fb.num_separable_filters()) >
+		        fb.filters.size() * std::min(fb.filters[0].nr(), fb.filters[0].nc()) / 3.0) {
+			ok = false;
+			break;
+		}
+		b.rl = fb.filters[0].nc();
+		b.cl = fb.filters[0].nr();
+		for (size_t p = 0; p < fb.row_filters.size(); p++) {
+			for (size_t j = 0; j < fb.row_filters[p].size(); j++) {
+				const auto &rf = fb.row_filters[p][j];
+				const auto &cf = fb.col_filters[p][j];
+				if (rf.size() != b.rl || cf.size() != b.cl) ok = false;
+				b.plane.push_back(long(p));
+				for (long n = 0; n < rf.size(); n++) b.rows.push_back(rf(n));
+				for (long n = 0; n < cf.size(); n++) b.cols.push_back(cf(n));
+			}
+		}
+		if (b.plane.empty()) ok = false;
+		banks.push_back(std::move(b));
+	}
+}
+
+scanner::~scanner() = default;
+
+namespace {
+
+// fhog_level is extract_fhog_features(img, hog, 8, rows_pad, cols_pad).
+void fhog_level(const kernels &k, const packed_rgb &im, long rows_pad, long cols_pad, scanner::level &L,
+                scanner::worker &w) {
+	L.onr = L.onc = 0;
+	const int cells_nr = (int)((float)im.nr / (float)8 + 0.5);
+	const int cells_nc = (int)((float)im.nc / (float)8 + 0.5);
+	if (cells_nr == 0 || cells_nc == 0) return;
+	const long hog_nr = std::max(cells_nr - 2, 0), hog_nc = std::max(cells_nc - 2, 0);
+	if (hog_nr == 0 || hog_nc == 0) return;
+	const long onr = hog_nr + rows_pad - 1, onc = hog_nc + cols_pad - 1;
+	grow(L.feats, size_t(31 * onr * onc));
+	grow(w.hist, size_t((cells_nr + 2) * (cells_nc + 2) * 18));
+	grow(w.norm, size_t(cells_nr * cells_nc));
+	const size_t row = size_t(im.nc + 16);
+	grow(w.rows, 9 * row);
+	grow(w.px, 6 * row);
+	grow(w.pxi, 2 * row);
+	k.fhog(im.data, im.nr, im.nc, im.stride, cells_nr, cells_nc, int(rows_pad), int(cols_pad), L.feats.data(), onr,
+	       onc, w.hist.data(), w.norm.data(), w.rows.data(), w.px.data(), w.pxi.data());
+	L.onr = onr;
+	L.onc = onc;
+}
+
+// resize is dlib's resize_image(in, out) for RGB into out, already sized.
+void resize(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+	if (out.size() == 0 || in.nr == 0 || in.nc == 0) return;
+	const size_t n = size_t(out.nc() + 8);
+	grow(w.left, n);
+	grow(w.lr, n);
+	grow(w.ilr, n);
+	grow(w.gath, 12 * n);
+	grow(w.tail, 3 * n);
+	grow(w.outi, 3 * n);
+	k.resize(in.data, in.nr, in.nc, in.stride, reinterpret_cast<unsigned char *>(&out[0][0]), out.nr(), out.nc(),
+	         long(out.width_step()), w.left.data(), w.lr.data(), w.ilr.data(), w.gath.data(), w.tail.data(),
+	         w.outi.data());
+}
+
+// upsample2 is dlib's pyramid_up(in, out, pyramid_down<2>): out sized by
+// rect_up, then resized into.
+void upsample2(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+	if (in.nr == 0 || in.nc == 0) {
+		out.set_size(0, 0);
+		return;
+	}
+	const dlib::rectangle up = dlib::pyramid_down<2>().rect_up(dlib::rectangle(0, 0, in.nc - 1, in.nr - 1));
+	if (up.is_empty()) {
+		out.set_size(0, 0);
+		return;
+	}
+	out.set_size(up.bottom() + 1, up.right() + 1);
+	resize(k, in, out, w);
+}
+
+// downsample6 is dlib's pyramid_down<6>()(in, out).
+void downsample6(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+	out.set_size(long(((6 - 1) * in.nr) / 6 + 0.5), long(((6 - 1) * in.nc) / 6 + 0.5));
+	resize(k, in, out, w);
+}
+
+} // namespace
+
+void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa which, int threads,
+                     std::vector<rect_detection> &out) {
+	if (!ok) throw std::logic_error("hog scanner: detector layout not supported");
+	const kernels &k = kernels_for(which);
+	if (upsample <= 0) {
+		scan(img, adjust, k, threads, out);
+		return;
+	}
+	// As dlib.cpp's reference path: pyramid_up once from the input, then
+	// in place; here into two buffers kept across calls.
+	if (workers.empty()) workers.emplace_back(new worker);
+	upsample2(k, img, up[0], *workers[0]);
+	int cur = 0;
+	for (int i = 1; i < upsample; i++) {
+		upsample2(k, view_of(up[cur]), up[1 - cur], *workers[0]);
+		cur = 1 - cur;
+	}
+	dlib::pyramid_down<2> pyr;
+	scan(view_of(up[cur]), adjust, k, threads, out);
+	for (auto &d : out) d.rect = pyr.rect_down(d.rect, upsample);
+}
+
+void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int threads,
+                   std::vector<rect_detection> &out) {
+	out.clear();
+	// Levels, as create_fhog_pyramid counts them.
+	dlib::pyramid_down<6> pyr;
+	unsigned long nlevels = 0;
+	dlib::rectangle rect(0, 0, img.nc - 1, img.nr - 1);
+	do {
+		rect = pyr.rect_down(rect);
+		++nlevels;
+	} while (rect.width() >= min_w && rect.height() >= min_h && nlevels < max_levels);
+	while (levels.size() < nlevels) levels.emplace_back(new level);
+	for (unsigned long l = 0; l < nlevels; l++) {
+		levels[l]->image_ready.store(0);
+		levels[l]->feats_ready.store(0);
+	}
+	levels[0]->view = img;
+	levels[0]->image_ready.store(1);
+
+	const long nb = long(banks.size());
+	// found[b][l]: bank b's detections on level l, in raster order.
+	typedef std::vector<std::pair<double, dlib::rectangle>> det_list;
+	std::vector<std::vector<det_list>> found;
+	found.assign(static_cast<size_t>(nb), std::vector<det_list>(static_cast<size_t>(nlevels)));
+
+	auto build_level = [&](unsigned long l) {
+		level &L = *levels[l];
+		downsample6(k, levels[l - 1]->view, L.img, *workers[0]);
+		L.view = view_of(L.img);
+		L.image_ready.store(1, std::memory_order_release);
+	};
+	const default_fhog_feature_extractor fe;
+	auto filter_level = [&](unsigned long l, long b, worker &w) {
+		const level &L = *levels[l];
+		const bank &B = banks[size_t(b)];
+		auto &dets = found[size_t(b)][l];
+		dets.clear();
+		if (L.onr == 0 || L.onc == 0) return;
+		const long first_row = B.cl / 2, first_col = B.rl / 2;
+		const long last_row = L.onr - (B.cl - 1) / 2, last_col = L.onc - (B.rl - 1) / 2;
+		if (last_row <= first_row || last_col <= first_col) return;
+		grow(w.sal, size_t(L.onr * L.onc));
+		grow(w.scratch, size_t((last_row - first_row + B.cl) * L.onc));
+		const long plane = L.onr * L.onc;
+		for (size_t t = 0; t < B.plane.size(); t++)
+			k.filter(L.feats.data() + B.plane[t] * plane, L.onr, L.onc, B.rows.data() + t * B.rl, B.rl,
+			         B.cols.data() + t * B.cl, B.cl, first_row, last_row, w.scratch.data(), w.sal.data(), t == 0);
+		const double thresh = B.thresh + adjust;
+		const long det_w = fhog_w - 2 * padding, det_h = fhog_h - 2 * padding;
+		for (long r = first_row; r < last_row; r++) {
+			const float *s = w.sal.data() + r * L.onc;
+			for (long c = first_col; c < last_col; c++) {
+				if (s[c] >= thresh) {
+					dlib::rectangle box = fe.feats_to_image(dlib::centered_rect(dlib::point(c, r), det_w, det_h),
+					                                        int(cell_size), int(fhog_h), int(fhog_w));
+					box = pyr.rect_up(box, (unsigned int)l);
+					dets.push_back(std::make_pair(double(s[c]), box));
+				}
+			}
+		}
+	};
+
+	const int nthreads = std::max(1, std::min(threads, 8));
+	while (workers.size() < size_t(nthreads)) workers.emplace_back(new worker);
+	if (nthreads == 1) {
+		for (unsigned long l = 0; l < nlevels; l++) {
+			if (l > 0) build_level(l);
+			fhog_level(k, levels[l]->view, fhog_h, fhog_w, *levels[l], *workers[0]);
+			for (long b = 0; b < nb; b++) filter_level(l, b, *workers[0]);
+		}
+	} else {
+		// Jobs in an order that cannot deadlock: thread 0 first builds the
+		// whole image pyramid (it waits for nothing), every thread then
+		// takes jobs from one counter: fhog of each level (waits for its
+		// image), then each level's banks (wait for its fhog).
+		const long nfhog = long(nlevels), njobs = nfhog + long(nlevels) * nb;
+		std::atomic<long> next{0};
+		auto wait_for = [](const std::atomic<int> &flag) {
+			while (!flag.load(std::memory_order_acquire)) std::this_thread::yield();
+		};
+		auto run = [&](int id) {
+			worker &w = *workers[size_t(id)];
+			if (id == 0)
+				for (unsigned long l = 1; l < nlevels; l++) build_level(l);
+			for (long j; (j = next.fetch_add(1)) < njobs;) {
+				if (j < nfhog) {
+					level &L = *levels[size_t(j)];
+					wait_for(L.image_ready);
+					fhog_level(k, L.view, fhog_h, fhog_w, L, w);
+					L.feats_ready.store(1, std::memory_order_release);
+				} else {
+					const long f = j - nfhog;
+					const unsigned long l = (unsigned long)(f / nb);
+					wait_for(levels[l]->feats_ready);
+					filter_level(l, f % nb, w);
+				}
+			}
+		};
+		std::vector<std::thread> pool;
+		std::exception_ptr failed;
+		std::atomic<bool> fail{false};
+		for (int t = 1; t < nthreads; t++) {
+			pool.emplace_back([&, t] {
+				try {
+					run(t);
+				} catch (...) {
+					if (!fail.exchange(true)) failed = std::current_exception();
+					next.store(njobs);
+				}
+			});
+		}
+		try {
+			run(0);
+		} catch (...) {
+			if (!fail.exchange(true)) failed = std::current_exception();
+			next.store(njobs);
+		}
+		for (auto &t : pool) t.join();
+		if (failed) std::rethrow_exception(failed);
+	}
+
+	// object_detector::operator(): per filter, dlib's sort of its
+	// detections; then the confidences, dlib's sort of them all, and the
+	// non-max suppression.
+	std::vector<rect_detection> accum;
+	std::vector<std::pair<double, dlib::rectangle>> dets;
+	for (long b = 0; b < nb; b++) {
+		dets.clear();
+		for (unsigned long l = 0; l < nlevels; l++) {
+			const auto &f = found[size_t(b)][l];
+			dets.insert(dets.end(), f.begin(), f.end());
+		}
+		std::sort(dets.rbegin(), dets.rend(), dlib::impl::compare_pair_rect);
+		const double thresh = banks[size_t(b)].thresh;
+		for (const auto &d : dets) {
+			rect_detection t;
+			t.detection_confidence = d.first - thresh;
+			t.weight_index = (unsigned long)b;
+			t.rect = d.second;
+			accum.push_back(t);
+		}
+	}
+	if (nb > 1) std::sort(accum.rbegin(), accum.rend());
+	for (const auto &d : accum) {
+		bool hit = false;
+		for (const auto &f : out)
+			if (overlap(f.rect, d.rect)) {
+				hit = true;
+				break;
+			}
+		if (!hit) out.push_back(d);
+	}
+}
+
+} // namespace facevec_hog
