@@ -187,8 +187,14 @@ func TestBackfill(t *testing.T) {
 		}
 	}
 	// The function's own account (its log, kept up to 1 MiB, holds both
-	// runs' lines): every key written, none twice.
-	if logs := b.stack.FunctionLogs(b.spec.FunctionName); logs != "" {
+	// runs' lines): every key written, none twice. Only the embedded backend
+	// keeps a function's whole log; elsewhere FunctionLogs is CloudWatch Logs
+	// or, where there is none (facevec/stack), the container log's last
+	// 256 KiB, which cannot hold 1,000 keys. There the results' ETags and
+	// the third run below (nothing changes) are the proof.
+	if b.stack.Backend() != localstack.BackendEmbedded {
+		t.Logf("e2e: per-key write count skipped on the %s backend (its function log is a tail)", b.stack.Backend())
+	} else if logs := b.stack.FunctionLogs(b.spec.FunctionName); logs != "" {
 		written := map[string]int{}
 		for _, l := range functionLogLines(logs) {
 			if (l.Msg == "result written" || l.Msg == "error result written") && strings.HasPrefix(l.Key, "old/") {
