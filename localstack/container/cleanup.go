@@ -22,20 +22,29 @@ const (
 	LabelHarness = "io.facevec.harness"
 	// LabelOwner names the process that started it: host/pid/start-time.
 	LabelOwner = "io.facevec.harness.owner"
+	// LabelRun names the Run that started it, so that closing one stack
+	// never removes another stack's containers in the same process.
+	LabelRun = "io.facevec.harness.run"
 )
 
 // EnvRyukDisabled is testcontainers' switch for its reaper.
 const EnvRyukDisabled = "TESTCONTAINERS_RYUK_DISABLED"
 
-// harnessLabels are the labels for containers this process starts.
-func harnessLabels() map[string]string {
-	return map[string]string{LabelHarness: "localstack", LabelOwner: owner.Self()}
+// harnessLabels are the labels for containers this process starts; run,
+// when set, is the Run they belong to.
+func harnessLabels(run string) map[string]string {
+	l := map[string]string{LabelHarness: "localstack", LabelOwner: owner.Self()}
+	if run != "" {
+		l[LabelRun] = run
+	}
+	return l
 }
 
 // removeContainers force-removes the harness's containers that match: with
-// own, those of this process (the end of a run); otherwise those whose owner
-// is gone (a run killed before it could clean up). It returns their ids.
-func removeContainers(ctx context.Context, c *client.Client, own bool) ([]string, error) {
+// own, those of this process (the end of a run), and of that run alone when
+// run is set; otherwise those whose owner is gone (a run killed before it
+// could clean up). It returns their ids.
+func removeContainers(ctx context.Context, c *client.Client, own bool, run string) ([]string, error) {
 	list, err := c.ContainerList(ctx, client.ContainerListOptions{
 		All: true, Filters: make(client.Filters).Add("label", LabelHarness),
 	})
@@ -47,7 +56,7 @@ func removeContainers(ctx context.Context, c *client.Client, own bool) ([]string
 	var errs []error
 	for _, ctr := range list.Items {
 		by := ctr.Labels[LabelOwner]
-		if own && by != self || !own && (by == self || !owner.Gone(by)) {
+		if own && (by != self || run != "" && ctr.Labels[LabelRun] != run) || !own && (by == self || !owner.Gone(by)) {
 			continue
 		}
 		if _, err := c.ContainerRemove(ctx, ctr.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
@@ -60,8 +69,8 @@ func removeContainers(ctx context.Context, c *client.Client, own bool) ([]string
 }
 
 // sweepContainers removes what removeContainers matches and logs it.
-func sweepContainers(ctx context.Context, c *client.Client, log *slog.Logger, own bool) error {
-	removed, err := removeContainers(ctx, c, own)
+func sweepContainers(ctx context.Context, c *client.Client, log *slog.Logger, own bool, run string) error {
+	removed, err := removeContainers(ctx, c, own, run)
 	if len(removed) > 0 {
 		what := "containers left by runs that ended without cleaning up"
 		if own {
@@ -95,7 +104,7 @@ func prepareDocker(ctx context.Context, getenv func(string) string, log *slog.Lo
 	if why := hostPolicy(ctx, c, getenv); why != "" {
 		log.Info("localstack: "+EnvHostOverride+"=localhost", "reason", why)
 	}
-	if err := sweepContainers(ctx, c, log, false); err != nil {
+	if err := sweepContainers(ctx, c, log, false, ""); err != nil {
 		log.Warn("localstack: could not remove containers of earlier runs", "err", err)
 	}
 	return nil

@@ -68,7 +68,7 @@ func TestKilledRunLeavesNothingTheNextRunKeeps(t *testing.T) {
 		t.Fatalf("container %s of the killed run is already gone; the test proves nothing", orphan)
 	}
 
-	removed, err := removeContainers(ctx, c, false)
+	removed, err := removeContainers(ctx, c, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestKilledRunLeavesNothingTheNextRunKeeps(t *testing.T) {
 	}
 
 	// The end-of-run sweep takes this process's own.
-	removed, err = removeContainers(ctx, c, true)
+	removed, err = removeContainers(ctx, c, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestKilledRunLeavesNothingTheNextRunKeeps(t *testing.T) {
 func childStartsContainer(image string) {
 	os.Setenv(EnvRyukDisabled, "true")
 	ctx := context.Background()
-	ctr, err := testcontainers.Run(ctx, image, testcontainers.WithLabels(harnessLabels()))
+	ctr, err := testcontainers.Run(ctx, image, testcontainers.WithLabels(harnessLabels("")))
 	if err != nil {
 		os.Stdout.WriteString("child: " + err.Error() + "\n")
 		os.Exit(1)
@@ -109,11 +109,12 @@ func childStartsContainer(image string) {
 	os.Exit(3)
 }
 
-// runLabeled starts a container of image with this process's harness labels.
-func runLabeled(t *testing.T, image string) string {
+// runLabeled starts a container of image with this process's harness labels
+// (and run's, when given).
+func runLabeled(t *testing.T, image string, run ...string) string {
 	t.Helper()
 	t.Setenv(EnvRyukDisabled, "true")
-	ctr, err := testcontainers.Run(context.Background(), image, testcontainers.WithLabels(harnessLabels()))
+	ctr, err := testcontainers.Run(context.Background(), image, testcontainers.WithLabels(harnessLabels(strings.Join(run, ""))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,4 +190,25 @@ func sleeperImage(t *testing.T, c *client.Client) string {
 		t.Fatalf("build %s: %s", tag, msgs)
 	}
 	return tag
+}
+
+// TestCloseRemovesOnlyItsRun: two stacks in one process (the e2e suite's
+// main and backfill stacks); closing one must not remove the other's
+// containers, as the close sweep did when it matched the process alone.
+func TestCloseRemovesOnlyItsRun(t *testing.T) {
+	c := requireDocker(t)
+	image := sleeperImage(t, c)
+	a := runLabeled(t, image, "run-a")
+	b := runLabeled(t, image, "run-b")
+	ctx, cancel := context.WithTimeout(context.Background(), dockerProbeTimeout)
+	defer cancel()
+	if _, err := removeContainers(ctx, c, true, "run-a"); err != nil {
+		t.Fatal(err)
+	}
+	if containerExists(t, c, a) {
+		t.Error("run-a's container survived its own close")
+	}
+	if !containerExists(t, c, b) {
+		t.Error("closing run-a removed run-b's container")
+	}
 }

@@ -2,6 +2,8 @@ package container
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -153,7 +155,7 @@ func localstackOptions(c *config, image string, env map[string]string) []testcon
 		testcontainers.WithLogger(tcLogger{c.logger}),
 		// See moduleImage: the image itself, set after the module's tag check.
 		testcontainers.WithImage(image),
-		testcontainers.WithLabels(harnessLabels()),
+		testcontainers.WithLabels(harnessLabels(c.runID)),
 	}
 }
 
@@ -183,6 +185,7 @@ func Run(ctx context.Context, image string, opts ...Option) (ctr *Container, err
 	if image == "" {
 		return nil, errors.New("empty LocalStack image name")
 	}
+	c.runID = newRunID()
 	ctr = &Container{log: c.logger}
 	defer func() {
 		if err != nil {
@@ -200,12 +203,12 @@ func Run(ctx context.Context, image string, opts ...Option) (ctr *Container, err
 	// not remove (Lambda containers LocalStack left) goes with the stack.
 	ctr.onClose(func() error {
 		return withDocker(context.Background(), func(ctx context.Context, dc *client.Client) error {
-			return sweepContainers(ctx, dc, c.logger, true)
+			return sweepContainers(ctx, dc, c.logger, true, c.runID)
 		})
 	})
 
 	labels := testcontainers.GenericLabels()
-	maps.Copy(labels, harnessLabels())
+	maps.Copy(labels, harnessLabels(c.runID))
 	env := containerEnv(c.authToken, labels, c.env)
 	c.logger.Info("localstack: starting container", "image", image,
 		"auth_token", env[EnvAuthToken] != "", "services", env["SERVICES"])
@@ -309,4 +312,11 @@ func tail(r io.Reader, n int) string {
 			return string(buf)
 		}
 	}
+}
+
+// newRunID names one Run among the process's (LabelRun).
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -18,6 +18,7 @@ type config struct {
 	authToken string
 	env       map[string]string
 	getenv    func(string) string
+	runID     string // set by Run: the LabelRun of its containers
 }
 
 // WithLogger sets where Run and testcontainers log.
