@@ -79,6 +79,11 @@ int_param QUEUE_BATCHING_WINDOW_S 0 300 QueueBatchingWindowSeconds
 int_param QUEUE_MAX_CONCURRENCY 2 1000 QueueMaxConcurrency
 int_param QUEUE_MAX_RECEIVE_COUNT 1 1000 QueueMaxReceiveCount
 int_param QUEUE_VISIBILITY_TIMEOUT_S 1 43200 QueueVisibilityTimeout
+# Lambda's queue poller ignores a reservation: more pollers than reserved
+# executions get throttled and burn receives towards the dead-letter queue.
+if [[ -n ${QUEUE_MAX_CONCURRENCY:-} && ${RESERVED_CONCURRENCY:-0} -gt 0 ]] && ((QUEUE_MAX_CONCURRENCY > RESERVED_CONCURRENCY)); then
+	die "QUEUE_MAX_CONCURRENCY=$QUEUE_MAX_CONCURRENCY is over RESERVED_CONCURRENCY=$RESERVED_CONCURRENCY: throttled batches would use up receives and land in the dead-letter queue"
+fi
 if [[ -n ${LOG_RETENTION_DAYS:-} ]]; then
 	retentions=" 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653 "
 	[[ $LOG_RETENTION_DAYS =~ ^[0-9]+$ && $retentions == *" $LOG_RETENTION_DAYS "* ]] ||

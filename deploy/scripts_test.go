@@ -327,6 +327,7 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 		{"boundary role", map[string]string{"PERMISSIONS_BOUNDARY": "arn:aws:iam::123456789012:role/x"}, "PERMISSIONS_BOUNDARY="},
 		{"concurrency text", map[string]string{"RESERVED_CONCURRENCY": "ten"}, "RESERVED_CONCURRENCY='ten'"},
 		{"event age short", map[string]string{"MAX_EVENT_AGE_S": "30"}, "MAX_EVENT_AGE_S='30': want an integer from 60 to 21600"},
+		{"pollers over reservation", map[string]string{"RESERVED_CONCURRENCY": "5", "QUEUE_MAX_CONCURRENCY": "10"}, "QUEUE_MAX_CONCURRENCY=10 is over RESERVED_CONCURRENCY=5"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
