@@ -28,9 +28,11 @@
 #define HOG_KERNEL_NS avx2
 #define VW 8
 #define HOG_SQRT8(v) ((v8f)_mm256_sqrt_ps((__m256)(v)))
+#define HOG_GATHER32(base, off) ((v8i)_mm256_i32gather_epi32((const int *)(base), (__m256i)(off), 1))
 #include "hog_kernels.h"
 #undef HOG_KERNEL_NS
 #undef HOG_SQRT8
+#undef HOG_GATHER32
 #undef VW
 #pragma GCC pop_options
 

@@ -18,9 +18,13 @@
 //   - Histogram votes are float sums, so each bin must receive its votes in
 //     the order dlib adds them: raster order of the pixels. Each pixel
 //     votes into two cell columns (its own, c0, with weight vx1, and c0+1
-//     with vx0), and c0 never decreases along a row, so adding every
-//     pixel's c0+1 vote first and then every c0 vote keeps that order per
-//     bin while each pass walks the row once.
+//     with vx0), and c0 never decreases along a row, so a bin of column C
+//     gets its votes from the pixels of column C-1, then from those of C,
+//     whichever order the four votes of one pixel are added in; one walk
+//     along the row keeps it.
+//   - The orientation of a pixel is a pure function of its integer
+//     gradient, so it is looked up in a table that dlib's snap itself
+//     filled (snap_table).
 //   - Block normalisation uses dlib's simd4f lanes and its SSE2 sum(),
 //     (l0+l2)+(l1+l3).
 //   - Separable filters (spatial_filtering.h,
@@ -63,6 +67,22 @@ static inline v8i select(v8i mask, v8i a, v8i b) { return mask ? a : b; }
 static inline long lmin(long a, long b) { return a < b ? a : b; }
 static inline long lmax(long a, long b) { return a > b ? a : b; }
 
+// gather32 loads VW unaligned 32-bit words at byte offsets off from base:
+// one AVX2 gather, or VW loads where HOG_GATHER32 is not defined.
+static inline v8i gather32(const unsigned char *base, v8i off) {
+#ifdef HOG_GATHER32
+	return HOG_GATHER32(base, off);
+#else
+	v8i out;
+	for (int k = 0; k < VW; k++) {
+		int v;
+		__builtin_memcpy(&v, base + off[k], 4);
+		out[k] = v;
+	}
+	return out;
+#endif
+}
+
 // IEEE sqrt is correctly rounded on every path: HOG_SQRT8 is sqrtps
 // (twice) or vsqrtps, defined by hog_kernels.cpp per instruction set.
 static inline v8f sqrt8(v8f v) { return HOG_SQRT8(v); }
@@ -73,6 +93,51 @@ static const float dir_x[9] = {1.0000f, 0.9397f, 0.7660f, 0.500f, 0.1736f, -0.17
 static const float dir_y[9] = {0.0000f, 0.3420f, 0.6428f, 0.8660f, 0.9848f, 0.9848f, 0.8660f, 0.6428f, 0.3420f};
 
 // ---------------------------------------------------------------------------
+// Orientation snap
+
+// snap8 is dlib's snap of VW gradients to one of 18 orientations: the
+// first best of the nine dot products and their negations, in dlib's
+// order (both of dlib's paths decide the same).
+static inline v8i snap8(v8f sgx, v8f sgy) {
+	v8f best_dot = splat(0.0f);
+	v8i best_o = splati(0);
+	for (int o = 0; o < 9; o++) {
+		const v8f dot = sgx * dir_x[o] + sgy * dir_y[o];
+		v8i cmp = dot > best_dot;
+		best_dot = select(cmp, dot, best_dot);
+		best_o = select(cmp, splati(o), best_o);
+		const v8f neg = dot * -1.0f;
+		cmp = neg > best_dot;
+		best_dot = select(cmp, neg, best_dot);
+		best_o = select(cmp, splati(o + 9), best_o);
+	}
+	return best_o;
+}
+
+// snap_table holds snap8's answer for every integer gradient dlib can see,
+// (gx, gy) in [-255, 255]^2, at (gy+255)*511 + gx+255: the snap is a pure
+// function of the pair, and one byte load per pixel replaces 18 vector
+// dot products, compares and selects. Built once per process, by snap8
+// itself, so it cannot disagree with it.
+static const unsigned char *snap_table() {
+	static unsigned char table[511 * 511];
+	static const bool built = [] {
+		for (int gy = -255; gy <= 255; gy++) {
+			for (int gx0 = -255; gx0 <= 255; gx0 += VW) {
+				v8i gx = splati(gx0);
+				for (int k = 0; k < VW; k++) gx[k] += k;
+				const v8i o = snap8(to_float(gx), to_float(splati(gy)));
+				for (int k = 0; k < VW && gx0 + k <= 255; k++)
+					table[(gy + 255) * 511 + gx0 + k + 255] = (unsigned char)o[k];
+			}
+		}
+		return true;
+	}();
+	(void)built;
+	return table;
+}
+
+// ---------------------------------------------------------------------------
 // fhog
 
 // fhog computes dlib's 31 fhog planes (cell size 8) of one packed RGB
@@ -80,21 +145,25 @@ static const float dir_y[9] = {0.0000f, 0.3420f, 0.6428f, 0.8660f, 0.9848f, 0.98
 // init_hog gives (hog_nr + rows_pad - 1 rows, zero borders). The caller
 // (hog_scan.cpp) has sized everything; sizes and meanings:
 //   rgb: nr x nc pixels, row stride `stride` bytes
-//   cells_nr/nc: dlib's cells; hist: (cells_nr+2)*(cells_nc+2)*18 floats;
-//   norm: cells_nr*cells_nc floats; rows: 9*(nc+16) ints; px: 8*(nc+16) floats
-//   + 3*(nc+16) ints for per-pixel votes.
+//   cells_nr/nc: dlib's cells; hist: (cells_nr+2)*(cells_nc+2)*18 + VW floats;
+//   norm: cells_nr*cells_nc + VW floats; rows: 9*(nc+16) ints;
+//   px: 6*(nc+16) floats and pxi: 2*(nc+16) ints for per-pixel votes.
 void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr, long cells_nc, int rows_pad,
           int cols_pad, float *out, long onr, long onc, float *hist, float *norm, int *rows, float *px, int *pxi) {
 	const int cell = 8;
 	const long hog_nr = cells_nr - 2, hog_nc = cells_nc - 2;
+	// hist is planar, one (cells_nr+2) x (cells_nc+2) plane per
+	// orientation, so that the normalisation reads VW cells at once.
 	const long hnc = cells_nc + 2; // hist row length, in cells
-	__builtin_memset(hist, 0, sizeof(float) * (cells_nr + 2) * hnc * 18);
+	const long hplane = (cells_nr + 2) * hnc;
+	__builtin_memset(hist, 0, sizeof(float) * (18 * hplane + VW));
 
 	const long visible_nr = lmin(cells_nr * cell, nr) - 1;
 	const long visible_nc = lmin(cells_nc * cell, nc) - 1;
 	// dlib's blocks of 8 cover x in [1, block_end); the rest is leftover.
 	const long block_end = 1 + ((visible_nc - 1) / 8) * 8;
 	const long w = nc + 16;
+	const unsigned char *snap = snap_table();
 
 	// Planar rows y-1, y, y+1 (a ring of three), each R, G, B as ints.
 	int *ring[3] = {rows, rows + 3 * w, rows + 6 * w};
@@ -102,12 +171,29 @@ void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr
 		const unsigned char *s = rgb + y * stride;
 		int *r = dst, *g = dst + w, *b = dst + 2 * w;
 		const long n = lmin(visible_nc + 1, nc);
-		for (long x = 0; x < n; x++) {
+		if (n > 0) {
+			r[0] = s[0];
+			g[0] = s[1];
+			b[0] = s[2];
+		}
+		// From x = 1, VW pixels at a time: the four bytes ending at each
+		// pixel (the previous B, then R G B), so no read passes the row.
+		const v8i ff = splati(0xff);
+		v8i at = splati(-1);
+		for (int k = 0; k < VW; k++) at[k] += 3 * k;
+		long x = 1;
+		for (; x + VW <= n; x += VW) {
+			const v8i p = gather32(s, at + int(3 * x));
+			store8(r + x, (p >> 8) & ff);
+			store8(g + x, (p >> 16) & ff);
+			store8(b + x, (p >> 24) & ff);
+		}
+		for (; x < n; x++) {
 			r[x] = s[3 * x];
 			g[x] = s[3 * x + 1];
 			b[x] = s[3 * x + 2];
 		}
-		for (long x = n; x < n + 9; x++) r[x] = g[x] = b[x] = 0;
+		for (x = n; x < n + 9; x++) r[x] = g[x] = b[x] = 0;
 	};
 
 	// Per-pixel votes of the current row.
@@ -151,22 +237,23 @@ void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr
 		const v8f vy0v = splat(vy0), vy1v = splat(vy1);
 
 		for (long x = 1; x < visible_nc; x += VW) {
-			// Integer gradients per channel, squared lengths exact in float.
-			v8f gx[3], gy[3], len[3];
+			// Integer gradients per channel and their squared lengths, exact
+			// in int as in dlib's floats (at most 2*255^2 < 2^24).
+			v8i gx[3], gy[3], len[3];
 			for (int ch = 0; ch < 3; ch++) {
 				const v8i l = load8(mid + ch * w + x - 1), r = load8(mid + ch * w + x + 1);
 				const v8i t = load8(up + ch * w + x), b = load8(down + ch * w + x);
-				gx[ch] = to_float(r - l);
-				gy[ch] = to_float(b - t);
+				gx[ch] = r - l;
+				gy[ch] = b - t;
 				len[ch] = gx[ch] * gx[ch] + gy[ch] * gy[ch];
 			}
-			v8f sgx, sgy, slen;
+			v8i sgx, sgy, slen;
 			const bool block = x < block_end;
 			if (block) {
 				// simd8i path: ties go to the later channel.
 				v8i cmp = len[0] > len[1];
-				const v8f tx = select(cmp, gx[0], gx[1]), ty = select(cmp, gy[0], gy[1]);
-				const v8f tl = select(cmp, len[0], len[1]);
+				const v8i tx = select(cmp, gx[0], gx[1]), ty = select(cmp, gy[0], gy[1]);
+				const v8i tl = select(cmp, len[0], len[1]);
 				cmp = tl > len[2];
 				sgx = select(cmp, tx, gx[2]);
 				sgy = select(cmp, ty, gy[2]);
@@ -174,27 +261,16 @@ void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr
 			} else {
 				// Scalar path: ties keep the earlier channel.
 				v8i cmp = len[1] > len[0];
-				const v8f tx = select(cmp, gx[1], gx[0]), ty = select(cmp, gy[1], gy[0]);
-				const v8f tl = select(cmp, len[1], len[0]);
+				const v8i tx = select(cmp, gx[1], gx[0]), ty = select(cmp, gy[1], gy[0]);
+				const v8i tl = select(cmp, len[1], len[0]);
 				cmp = len[2] > tl;
 				sgx = select(cmp, gx[2], tx);
 				sgy = select(cmp, gy[2], ty);
 				slen = select(cmp, len[2], tl);
 			}
-			// Snap to one of 18 orientations (same decisions on both paths).
-			v8f best_dot = splat(0.0f);
-			v8i best_o = splati(0);
-			for (int o = 0; o < 9; o++) {
-				const v8f dot = sgx * dir_x[o] + sgy * dir_y[o];
-				v8i cmp = dot > best_dot;
-				best_dot = select(cmp, dot, best_dot);
-				best_o = select(cmp, splati(o), best_o);
-				const v8f neg = dot * -1.0f;
-				cmp = neg > best_dot;
-				best_dot = select(cmp, neg, best_dot);
-				best_o = select(cmp, splati(o + 9), best_o);
-			}
-			const v8f v = sqrt8(slen);
+			// The orientation is looked up below (snap_table).
+			store8(bin + x, (sgy + 255) * 511 + (sgx + 255));
+			const v8f v = sqrt8(to_float(slen));
 			const v8f vx0 = load8(vx0s + x), vx1 = load8(vx1s + x);
 			if (block) {
 				const v8f a = vx1 * v, c = vx0 * v;
@@ -208,35 +284,35 @@ void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr
 				store8(w10 + x, (vy1v * vx0) * v);
 				store8(w00 + x, (vy0v * vx0) * v);
 			}
-			store8(bin + x, best_o);
 		}
 
-		// Votes, in raster order per bin (see the top of this file).
-		float *h1 = hist + (iyp + 1) * hnc * 18;
-		float *h2 = h1 + hnc * 18;
+		// Votes, in raster order per bin (see the top of this file): one
+		// walk along the row, whose four votes per pixel go to four
+		// different bins, so that runs of one orientation make four
+		// chains of dependent adds, not two after two.
+		float *h1 = hist + (iyp + 1) * hnc + 1;
+		float *h2 = h1 + hnc;
 		for (long x = 1; x < visible_nc; x++) {
-			const long off = (col[x] + 1) * 18 + bin[x];
+			const long off = snap[bin[x]] * hplane + col[x];
 			h1[off] += w10[x];
 			h2[off] += w00[x];
-		}
-		for (long x = 1; x < visible_nc; x++) {
-			const long off = col[x] * 18 + bin[x];
-			h1[off] += w11[x];
-			h2[off] += w01[x];
+			h1[off - 1] += w11[x];
+			h2[off - 1] += w01[x];
 		}
 	}
 
-	// Energy per cell, summed over orientations from 0.
+	// Energy per cell, summed over orientations from 0, VW cells at a
+	// time (norm has VW floats of slack past its last row).
 	for (long r = 0; r < cells_nr; r++) {
-		const float *h = hist + ((r + 1) * hnc + 1) * 18;
+		const float *h = hist + (r + 1) * hnc + 1;
 		float *nrow = norm + r * cells_nc;
-		for (long c = 0; c < cells_nc; c++, h += 18) {
-			float n = 0;
+		for (long c = 0; c < cells_nc; c += VW) {
+			v8f n = splat(0);
 			for (int o = 0; o < 9; o++) {
-				const float s = h[o] + h[o + 9];
-				n += s * s;
+				const v8f s = load8(h + o * hplane + c) + load8(h + (o + 9) * hplane + c);
+				n = n + s * s;
 			}
-			nrow[c] = n;
+			store8(nrow + c, n);
 		}
 	}
 
@@ -255,46 +331,62 @@ void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr
 			for (long c = pcol + hog_nc; c < onc; c++) row[c] = 0;
 		}
 	}
-	const float eps = 0.0001f;
+	// dlib's four simd4f lanes per cell (the four 2x2 blocks around it)
+	// become four vectors here, each over VW cells: lane k of dlib is
+	// vector k, and every operation is dlib's, per cell.
+	const v8f eps = splat(0.0001f);
+	float tail[31 * VW];
 	for (long y = 0; y < hog_nr; y++) {
 		const float *n0 = norm + y * cells_nc, *n1 = n0 + cells_nc, *n2 = n1 + cells_nc;
-		const long orow = (y + prow) * onc + pcol;
-		for (long x = 0; x < hog_nc; x++) {
-			// dlib's four simd4f lanes: the four 2x2 blocks around the cell.
-			const float z1[4] = {n1[x + 1], n0[x + 1], n1[x], n0[x]};
-			const float z2[4] = {n1[x + 2], n0[x + 2], n1[x + 1], n0[x + 1]};
-			const float z3[4] = {n2[x + 1], n1[x + 1], n2[x], n1[x]};
-			const float z4[4] = {n2[x + 2], n1[x + 2], n2[x + 1], n1[x + 1]};
-			float nn[4], nf[4], t[4] = {0, 0, 0, 0};
+		const float *h = hist + (y + 2) * hnc + 2;
+		for (long x = 0; x < hog_nc; x += VW) {
+			const v8f a00 = load8(n0 + x), a01 = load8(n0 + x + 1), a02 = load8(n0 + x + 2);
+			const v8f a10 = load8(n1 + x), a11 = load8(n1 + x + 1), a12 = load8(n1 + x + 2);
+			const v8f a20 = load8(n2 + x), a21 = load8(n2 + x + 1), a22 = load8(n2 + x + 2);
+			// z1..z4 of dlib's lanes 0..3.
+			const v8f z1[4] = {a11, a01, a10, a00}, z2[4] = {a12, a02, a11, a01};
+			const v8f z3[4] = {a21, a11, a20, a10}, z4[4] = {a22, a12, a21, a11};
+			v8f nn[4], nf[4], t[4];
 			for (int k = 0; k < 4; k++) {
-				nn[k] = 0.2f * __builtin_sqrtf(z1[k] + z2[k] + z3[k] + z4[k] + eps);
-				nf[k] = 0.1f / nn[k];
+				nn[k] = splat(0.2f) * sqrt8(z1[k] + z2[k] + z3[k] + z4[k] + eps);
+				nf[k] = splat(0.1f) / nn[k];
+				t[k] = splat(0);
 			}
-			const float *h = hist + ((y + 2) * hnc + x + 2) * 18;
-			float *o0 = out + orow + x;
 			// _mm_min_ps(a, b): a < b ? a : b.
-			auto hv = [&](float a, int k) { return (a < nn[k] ? a : nn[k]) * nf[k]; };
-			auto sum4 = [](const float *l) { return (l[0] + l[2]) + (l[1] + l[3]); };
+			auto hv = [&](v8f a, int k) { return select(a < nn[k], a, nn[k]) * nf[k]; };
+			auto sum4 = [](const v8f *l) { return (l[0] + l[2]) + (l[1] + l[3]); };
+			// Full vectors go straight to the planes; the row's last,
+			// partial one goes through tail.
+			const bool whole = x + VW <= hog_nc;
+			float *o0 = whole ? out + (y + prow) * onc + pcol + x : tail;
+			const long ostep = whole ? plane : VW;
 			for (int o = 0; o < 18; o += 3) {
-				float h0[4], h1[4], h2[4];
+				v8f h0[4], h1[4], h2[4];
+				const v8f g0 = load8(h + o * hplane + x), g1 = load8(h + (o + 1) * hplane + x);
+				const v8f g2 = load8(h + (o + 2) * hplane + x);
 				for (int k = 0; k < 4; k++) {
-					h0[k] = hv(h[o], k);
-					h1[k] = hv(h[o + 1], k);
-					h2[k] = hv(h[o + 2], k);
+					h0[k] = hv(g0, k);
+					h1[k] = hv(g1, k);
+					h2[k] = hv(g2, k);
 					t[k] = t[k] + ((h0[k] + h1[k]) + h2[k]);
 				}
-				o0[o * plane] = sum4(h0);
-				o0[(o + 1) * plane] = sum4(h1);
-				o0[(o + 2) * plane] = sum4(h2);
+				store8(o0 + o * ostep, sum4(h0));
+				store8(o0 + (o + 1) * ostep, sum4(h1));
+				store8(o0 + (o + 2) * ostep, sum4(h2));
 			}
 			for (int k = 0; k < 4; k++) t[k] = t[k] * (float)(2 * 0.2357);
 			for (int o = 0; o < 9; o++) {
-				const float s = h[o] + h[o + 9];
-				float l[4];
+				const v8f s = load8(h + o * hplane + x) + load8(h + (o + 9) * hplane + x);
+				v8f l[4];
 				for (int k = 0; k < 4; k++) l[k] = hv(s, k);
-				o0[(o + 18) * plane] = sum4(l);
+				store8(o0 + (o + 18) * ostep, sum4(l));
 			}
-			for (int k = 0; k < 4; k++) o0[(27 + k) * plane] = t[k];
+			for (int k = 0; k < 4; k++) store8(o0 + (27 + k) * ostep, t[k]);
+			if (!whole) {
+				float *dst = out + (y + prow) * onc + pcol + x;
+				for (int p = 0; p < 31; p++)
+					for (long c = 0; c < hog_nc - x; c++) dst[p * plane + c] = tail[p * VW + c];
+			}
 		}
 	}
 }
@@ -302,19 +394,23 @@ void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr
 // ---------------------------------------------------------------------------
 // Separable filters
 
-// filter_term runs one separable part (row filter rf[rl], column filter
-// cf[cl]) of one plane (nr x nc) over output rows [r0, r1) of the
-// saliency image sal (nr x nc), writing (first) or adding. scratch holds
-// the row pass for input rows [r0-first_row, r1-first_row+cl-1), nc wide.
-//
 // Each vector's sum is a chain of dependent adds, so U vectors of output
 // are computed side by side to keep the adders busy; every lane still
-// sums its own taps in dlib's order.
+// sums its own taps in dlib's order. The filter lengths are template
+// arguments where they are the frontal face detector's (10), so that the
+// tap loops unroll; 0 means "as given".
+//
+// dlib computes the columns past its last block of 8 one by one with a
+// single accumulator; here they are one vector with a single accumulator,
+// the same sum per lane, whose lanes past the last column are dropped.
+// Such a vector reads up to VW-1 floats past the row it ends in: the
+// caller leaves that much slack after in and scratch.
 enum { U = 2 };
 
-// taps sums one block of U vectors: src points at the first tap of the
+// taps_u sums one block of U vectors: src points at the first tap of the
 // first vector, tap k of vector u at src + k*step + u*VW.
-static inline void taps_u(const float *src, long step, const float *f, long len, v8f out[U]) {
+template <int LEN> static inline void taps_u(const float *src, long step, const float *f, long len, v8f out[U]) {
+	if (LEN) len = LEN;
 	v8f t1[U], t2[U], t3[U];
 	for (int u = 0; u < U; u++) t1[u] = t2[u] = t3[u] = splat(0);
 	long n = 0;
@@ -331,7 +427,8 @@ static inline void taps_u(const float *src, long step, const float *f, long len,
 	for (int u = 0; u < U; u++) out[u] = t1[u] + (t2[u] + t3[u]);
 }
 
-static inline v8f taps_1(const float *src, long step, const float *f, long len) {
+template <int LEN> static inline v8f taps_1(const float *src, long step, const float *f, long len) {
+	if (LEN) len = LEN;
 	v8f t1 = splat(0), t2 = splat(0), t3 = splat(0);
 	long n = 0;
 	for (; n < len - 2; n += 3) {
@@ -343,14 +440,25 @@ static inline v8f taps_1(const float *src, long step, const float *f, long len) 
 	return t1 + (t2 + t3);
 }
 
-void filter_term(const float *in, long nr, long nc, const float *rf, long rl, const float *cf, long cl, long r0, long r1,
-                 float *scratch, float *sal, bool first) {
-	(void)nr;
+// taps_leftover is dlib's one-by-one sum for VW columns at once.
+template <int LEN> static inline v8f taps_leftover(const float *src, long step, const float *f, long len) {
+	if (LEN) len = LEN;
+	v8f t = splat(0);
+	for (long n = 0; n < len; ++n) t += load8(src + n * step) * f[n];
+	return t;
+}
+
+template <int RL, int CL>
+static void filter_term_t(const float *in, long nc, const float *rf, long rl, const float *cf, long cl, long r0,
+                          long r1, float *scratch, float *sal, bool first) {
+	if (RL) rl = RL;
+	if (CL) cl = CL;
 	const long first_row = cl / 2, first_col = rl / 2;
 	const long last_col = nc - (rl - 1) / 2;
 	const long in0 = r0 - first_row, in1 = r1 - first_row + cl - 1;
 	// dlib's vector blocks of 8 cover [first_col, block_end).
 	const long block_end = last_col - 7 > first_col ? first_col + ((last_col - first_col) / 8) * 8 : first_col;
+	float lanes[VW];
 
 	for (long r = in0; r < in1; r++) {
 		const float *src = in + r * nc - first_col;
@@ -358,14 +466,13 @@ void filter_term(const float *in, long nr, long nc, const float *rf, long rl, co
 		long c = first_col;
 		for (; c + U * VW <= block_end; c += U * VW) {
 			v8f o[U];
-			taps_u(src + c, 1, rf, rl, o);
+			taps_u<RL>(src + c, 1, rf, rl, o);
 			for (int u = 0; u < U; u++) store8(dst + c + u * VW, o[u]);
 		}
-		for (; c < block_end; c += VW) store8(dst + c, taps_1(src + c, 1, rf, rl));
-		for (; c < last_col; ++c) {
-			float t = 0;
-			for (long n = 0; n < rl; ++n) t += src[c + n] * rf[n];
-			dst[c] = t;
+		for (; c < block_end; c += VW) store8(dst + c, taps_1<RL>(src + c, 1, rf, rl));
+		for (long c0 = block_end; c0 < last_col; c0 += VW) {
+			store8(lanes, taps_leftover<RL>(src + c0, 1, rf, rl));
+			for (long j = 0; j < VW && c0 + j < last_col; j++) dst[c0 + j] = lanes[j];
 		}
 	}
 
@@ -375,24 +482,36 @@ void filter_term(const float *in, long nr, long nc, const float *rf, long rl, co
 		long c = first_col;
 		for (; c + U * VW <= block_end; c += U * VW) {
 			v8f o[U];
-			taps_u(src + c, nc, cf, cl, o);
+			taps_u<CL>(src + c, nc, cf, cl, o);
 			for (int u = 0; u < U; u++) {
 				if (!first) o[u] += load8(dst + c + u * VW);
 				store8(dst + c + u * VW, o[u]);
 			}
 		}
 		for (; c < block_end; c += VW) {
-			v8f t = taps_1(src + c, nc, cf, cl);
+			v8f t = taps_1<CL>(src + c, nc, cf, cl);
 			if (!first) t += load8(dst + c);
 			store8(dst + c, t);
 		}
-		for (; c < last_col; ++c) {
-			float t = 0;
-			for (long m = 0; m < cl; ++m) t += src[m * nc + c] * cf[m];
-			if (first) dst[c] = t;
-			else dst[c] += t;
+		for (long c0 = block_end; c0 < last_col; c0 += VW) {
+			store8(lanes, taps_leftover<CL>(src + c0, nc, cf, cl));
+			for (long j = 0; j < VW && c0 + j < last_col; j++) {
+				if (first) dst[c0 + j] = lanes[j];
+				else dst[c0 + j] += lanes[j];
+			}
 		}
 	}
+}
+
+// filter_term runs one separable part (row filter rf[rl], column filter
+// cf[cl]) of one plane (nr x nc) over output rows [r0, r1) of the
+// saliency image sal (nr x nc), writing (first) or adding. scratch holds
+// the row pass for input rows [r0-first_row, r1-first_row+cl-1), nc wide.
+void filter_term(const float *in, long nr, long nc, const float *rf, long rl, const float *cf, long cl, long r0, long r1,
+                 float *scratch, float *sal, bool first) {
+	(void)nr;
+	if (rl == 10 && cl == 10) filter_term_t<10, 10>(in, nc, rf, rl, cf, cl, r0, r1, scratch, sal, first);
+	else filter_term_t<0, 0>(in, nc, rf, rl, cf, cl, r0, r1, scratch, sal, first);
 }
 
 // ---------------------------------------------------------------------------
@@ -467,14 +586,18 @@ void resize_rgb(const unsigned char *in, long inr, long inc, long ins, unsigned 
 		cached[i] = row;
 		float *g = gath + i * 6 * w;
 		const unsigned char *src = in + row * ins;
-		for (long c = 0; c < cvec; c++) {
-			const unsigned char *pl = src + 3 * left[c], *pr = pl + 3;
-			g[c] = pl[0];
-			g[w + c] = pl[1];
-			g[2 * w + c] = pl[2];
-			g[3 * w + c] = pr[0];
-			g[4 * w + c] = pr[1];
-			g[5 * w + c] = pr[2];
+		// Four bytes at the left pixel (R G B R') and four ending at the
+		// right one (B R' G' B'), so no read passes the right pixel.
+		const v8i ff = splati(0xff);
+		for (long c = 0; c < cvec; c += VW) {
+			const v8i at = load8(left + c) * 3;
+			const v8i a = gather32(src, at), b = gather32(src, at + 2);
+			store8(g + c, to_float(a & ff));
+			store8(g + w + c, to_float((a >> 8) & ff));
+			store8(g + 2 * w + c, to_float((a >> 16) & ff));
+			store8(g + 3 * w + c, to_float((b >> 8) & ff));
+			store8(g + 4 * w + c, to_float((b >> 16) & ff));
+			store8(g + 5 * w + c, to_float((b >> 24) & ff));
 		}
 		for (long c = cvec; c < cvec + 8; c++)
 			for (int k = 0; k < 6; k++) g[k * w + c] = 0;
@@ -495,17 +618,28 @@ void resize_rgb(const unsigned char *in, long inr, long inc, long ins, unsigned 
 		for (long c = 0; c < cvec; c += VW) {
 			const v8f il = load8(ilr + c), fl = load8(lr + c);
 			const v8f tlf = itbv * il, trf = itbv * fl, blf = tbv * il, brf = tbv * fl;
+			v8i px = splati(0);
 			for (int ch = 0; ch < 3; ch++) {
 				const v8f v = tlf * load8(gt + ch * w + c) + trf * load8(gt + (3 + ch) * w + c) +
 				              blf * load8(gb + ch * w + c) + brf * load8(gb + (3 + ch) * w + c);
-				store8(outi + ch * w + c, to_int(v));
+				// dlib's (unsigned char) of the truncated int: its low byte.
+				px |= (to_int(v) & 0xff) << (8 * ch);
 			}
+			store8(outi + c, px);
 		}
-		for (long c = 0; c < cvec; c++) {
-			dst[3 * c] = (unsigned char)outi[c];
-			dst[3 * c + 1] = (unsigned char)outi[w + c];
-			dst[3 * c + 2] = (unsigned char)outi[2 * w + c];
+		// Four pixels' 12 bytes in one 16-byte store whose last 4 the next
+		// store overwrites, while that stays inside the row; then each
+		// pixel as one 4-byte store, the same way, but the row's last.
+		long c = 0;
+		for (; c + 4 <= cvec && 3 * c + 16 <= 3 * onc; c += 4) {
+			typedef unsigned char v16b __attribute__((vector_size(16)));
+			v16b q;
+			__builtin_memcpy(&q, outi + c, 16);
+			q = __builtin_shuffle(q, v16b{0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15});
+			__builtin_memcpy(dst + 3 * c, &q, 16);
 		}
+		for (; c < cvec && c + 1 < onc; c++) __builtin_memcpy(dst + 3 * c, outi + c, 4);
+		for (; c < cvec; c++) __builtin_memcpy(dst + 3 * c, outi + c, 3);
 		const unsigned char *st = in + top * ins, *sb = in + bottom * ins;
 		for (long c = cvec; c < onc; c++) {
 			const long l = (long)tl_left[c], rr = (long)tl_right[c];

@@ -113,9 +113,11 @@ void fhog_level(const kernels &k, const packed_rgb &im, long rows_pad, long cols
 	const long hog_nr = std::max(cells_nr - 2, 0), hog_nc = std::max(cells_nc - 2, 0);
 	if (hog_nr == 0 || hog_nc == 0) return;
 	const long onr = hog_nr + rows_pad - 1, onc = hog_nc + cols_pad - 1;
-	grow(L.feats, size_t(31 * onr * onc));
-	grow(w.hist, size_t((cells_nr + 2) * (cells_nc + 2) * 18));
-	grow(w.norm, size_t(cells_nr * cells_nc));
+	grow(L.feats, size_t(31 * onr * onc + 16)); // + the filters' slack (hog_kernels.h)
+	// Both with a vector's slack (16 floats) past the end: the kernels
+	// read and write whole vectors.
+	grow(w.hist, size_t((cells_nr + 2) * (cells_nc + 2) * 18 + 16));
+	grow(w.norm, size_t(cells_nr * cells_nc + 16));
 	const size_t row = size_t(im.nc + 16);
 	grow(w.rows, 9 * row);
 	grow(w.px, 6 * row);
@@ -229,7 +231,7 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 		const long last_row = L.onr - (B.cl - 1) / 2, last_col = L.onc - (B.rl - 1) / 2;
 		if (last_row <= first_row || last_col <= first_col) return;
 		grow(w.sal, size_t(L.onr * L.onc));
-		grow(w.scratch, size_t((last_row - first_row + B.cl) * L.onc));
+		grow(w.scratch, size_t((last_row - first_row + B.cl) * L.onc + 16));
 		const long plane = L.onr * L.onc;
 		for (size_t t = 0; t < B.plane.size(); t++)
 			k.filter(L.feats.data() + B.plane[t] * plane, L.onr, L.onc, B.rows.data() + t * B.rl, B.rl,
