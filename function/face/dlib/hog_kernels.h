@@ -405,7 +405,7 @@ void fhog(const unsigned char *rgb, long nr, long nc, long stride, long cells_nr
 // the same sum per lane, whose lanes past the last column are dropped.
 // Such a vector reads up to VW-1 floats past the row it ends in: the
 // caller leaves that much slack after in and scratch.
-enum { U = 2 };
+enum { U = 4 };
 
 // taps_u sums one block of U vectors: src points at the first tap of the
 // first vector, tap k of vector u at src + k*step + u*VW.
@@ -450,7 +450,7 @@ template <int LEN> static inline v8f taps_leftover(const float *src, long step, 
 
 template <int RL, int CL>
 static void filter_term_t(const float *in, long nc, const float *rf, long rl, const float *cf, long cl, long r0,
-                          long r1, float *scratch, float *sal, bool first) {
+                          long r1, float *scratch, float *sal, long stride, bool first) {
 	if (RL) rl = RL;
 	if (CL) cl = CL;
 	const long first_row = cl / 2, first_col = rl / 2;
@@ -462,7 +462,7 @@ static void filter_term_t(const float *in, long nc, const float *rf, long rl, co
 
 	for (long r = in0; r < in1; r++) {
 		const float *src = in + r * nc - first_col;
-		float *dst = scratch + (r - in0) * nc;
+		float *dst = scratch + (r - in0) * stride;
 		long c = first_col;
 		for (; c + U * VW <= block_end; c += U * VW) {
 			v8f o[U];
@@ -477,24 +477,24 @@ static void filter_term_t(const float *in, long nc, const float *rf, long rl, co
 	}
 
 	for (long r = r0; r < r1; r++) {
-		const float *src = scratch + (r - r0) * nc;
-		float *dst = sal + r * nc;
+		const float *src = scratch + (r - r0) * stride;
+		float *dst = sal + r * stride;
 		long c = first_col;
 		for (; c + U * VW <= block_end; c += U * VW) {
 			v8f o[U];
-			taps_u<CL>(src + c, nc, cf, cl, o);
+			taps_u<CL>(src + c, stride, cf, cl, o);
 			for (int u = 0; u < U; u++) {
 				if (!first) o[u] += load8(dst + c + u * VW);
 				store8(dst + c + u * VW, o[u]);
 			}
 		}
 		for (; c < block_end; c += VW) {
-			v8f t = taps_1<CL>(src + c, nc, cf, cl);
+			v8f t = taps_1<CL>(src + c, stride, cf, cl);
 			if (!first) t += load8(dst + c);
 			store8(dst + c, t);
 		}
 		for (long c0 = block_end; c0 < last_col; c0 += VW) {
-			store8(lanes, taps_leftover<CL>(src + c0, nc, cf, cl));
+			store8(lanes, taps_leftover<CL>(src + c0, stride, cf, cl));
 			for (long j = 0; j < VW && c0 + j < last_col; j++) {
 				if (first) dst[c0 + j] = lanes[j];
 				else dst[c0 + j] += lanes[j];
@@ -505,13 +505,14 @@ static void filter_term_t(const float *in, long nc, const float *rf, long rl, co
 
 // filter_term runs one separable part (row filter rf[rl], column filter
 // cf[cl]) of one plane (nr x nc) over output rows [r0, r1) of the
-// saliency image sal (nr x nc), writing (first) or adding. scratch holds
-// the row pass for input rows [r0-first_row, r1-first_row+cl-1), nc wide.
+// saliency image sal (nr rows of `stride` floats), writing (first) or
+// adding. scratch holds the row pass for input rows [r0-first_row,
+// r1-first_row+cl-1), `stride` floats apart.
 void filter_term(const float *in, long nr, long nc, const float *rf, long rl, const float *cf, long cl, long r0, long r1,
-                 float *scratch, float *sal, bool first) {
+                 float *scratch, float *sal, long stride, bool first) {
 	(void)nr;
-	if (rl == 10 && cl == 10) filter_term_t<10, 10>(in, nc, rf, rl, cf, cl, r0, r1, scratch, sal, first);
-	else filter_term_t<0, 0>(in, nc, rf, rl, cf, cl, r0, r1, scratch, sal, first);
+	if (rl == 10 && cl == 10) filter_term_t<10, 10>(in, nc, rf, rl, cf, cl, r0, r1, scratch, sal, stride, first);
+	else filter_term_t<0, 0>(in, nc, rf, rl, cf, cl, r0, r1, scratch, sal, stride, first);
 }
 
 // ---------------------------------------------------------------------------
@@ -528,10 +529,11 @@ void filter_term(const float *in, long nr, long nc, const float *rf, long rl, co
 // columns are gathered once into float rows and reused by the output rows
 // that read it.
 //
-// Scratch: left (onc+8 ints), lr/ilr (onc+8 floats each), gath
-// (2*6*(onc+8) floats), tail (3*(onc+8) doubles), outi (3*(onc+8) ints).
+// Only output rows [r0, r1) are written, so that threads can share an
+// image. Scratch: left (onc+8 ints), lr/ilr (onc+8 floats each), gath
+// (2*6*(onc+8) floats), tail (3*(onc+8) doubles), outi (onc+8 ints).
 void resize_rgb(const unsigned char *in, long inr, long inc, long ins, unsigned char *out, long onr, long onc, long os,
-                int *left, float *lr, float *ilr, float *gath, double *tail, int *outi) {
+                long r0, long r1, int *left, float *lr, float *ilr, float *gath, double *tail, int *outi) {
 	if (onr <= 0 || onc <= 0 || inr <= 0 || inc <= 0) return;
 	const double xs = (inc - 1) / (double)lmax(onc - 1, 1);
 	const double ys = (inr - 1) / (double)lmax(onr - 1, 1);
@@ -604,8 +606,10 @@ void resize_rgb(const unsigned char *in, long inr, long inc, long ins, unsigned 
 		return g;
 	};
 
+	// dlib sums y row by row; a range that starts lower sums the same.
 	double y = -ys;
-	for (long r = 0; r < onr; r++) {
+	for (long r = 0; r < r0; r++) y += ys;
+	for (long r = r0; r < r1; r++) {
 		y += ys;
 		const long top = (long)__builtin_floor(y);
 		const long bottom = lmin(top + 1, inr - 1);

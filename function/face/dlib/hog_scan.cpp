@@ -27,6 +27,9 @@ template <typename T> void grow(std::vector<T> &v, size_t n) {
 	if (v.size() < n) v.resize(n);
 }
 
+// aligned32 is the first 32-byte boundary at or after p (up to 7 floats on).
+float *aligned32(float *p) { return reinterpret_cast<float *>((reinterpret_cast<uintptr_t>(p) + 31) & ~uintptr_t(31)); }
+
 } // namespace
 
 // One filter of the detector: its threshold and its separable parts in
@@ -128,24 +131,46 @@ void fhog_level(const kernels &k, const packed_rgb &im, long rows_pad, long cols
 	L.onc = onc;
 }
 
-// resize is dlib's resize_image(in, out) for RGB into out, already sized.
-void resize(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+// resize is dlib's resize_image(in, out) for RGB into out, already sized,
+// its rows shared among the first `threads` of ws (each row is computed
+// alone, so the split changes nothing).
+void resize(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out,
+            std::vector<std::unique_ptr<scanner::worker>> &ws, int threads) {
 	if (out.size() == 0 || in.nr == 0 || in.nc == 0) return;
+	const long nr = out.nr();
+	// A thread is worth starting for a few hundred rows, not for a few.
+	threads = int(std::max(1L, std::min(long(threads), nr / 128)));
 	const size_t n = size_t(out.nc() + 8);
-	grow(w.left, n);
-	grow(w.lr, n);
-	grow(w.ilr, n);
-	grow(w.gath, 12 * n);
-	grow(w.tail, 3 * n);
-	grow(w.outi, 3 * n);
-	k.resize(in.data, in.nr, in.nc, in.stride, reinterpret_cast<unsigned char *>(&out[0][0]), out.nr(), out.nc(),
-	         long(out.width_step()), w.left.data(), w.lr.data(), w.ilr.data(), w.gath.data(), w.tail.data(),
-	         w.outi.data());
+	for (int t = 0; t < threads; t++) {
+		scanner::worker &w = *ws[size_t(t)];
+		grow(w.left, n);
+		grow(w.lr, n);
+		grow(w.ilr, n);
+		grow(w.gath, 12 * n);
+		grow(w.tail, 3 * n);
+		grow(w.outi, n);
+	}
+	auto part = [&](int t) {
+		scanner::worker &w = *ws[size_t(t)];
+		k.resize(in.data, in.nr, in.nc, in.stride, reinterpret_cast<unsigned char *>(&out[0][0]), nr, out.nc(),
+		         long(out.width_step()), nr * t / threads, nr * (t + 1) / threads, w.left.data(), w.lr.data(),
+		         w.ilr.data(), w.gath.data(), w.tail.data(), w.outi.data());
+	};
+	std::vector<std::thread> pool;
+	try {
+		for (int t = 1; t < threads; t++) pool.emplace_back(part, t);
+	} catch (...) {
+		for (auto &t : pool) t.join();
+		throw;
+	}
+	part(0);
+	for (auto &t : pool) t.join();
 }
 
 // upsample2 is dlib's pyramid_up(in, out, pyramid_down<2>): out sized by
 // rect_up, then resized into.
-void upsample2(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+void upsample2(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out,
+               std::vector<std::unique_ptr<scanner::worker>> &ws, int threads) {
 	if (in.nr == 0 || in.nc == 0) {
 		out.set_size(0, 0);
 		return;
@@ -156,13 +181,14 @@ void upsample2(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_p
 		return;
 	}
 	out.set_size(up.bottom() + 1, up.right() + 1);
-	resize(k, in, out, w);
+	resize(k, in, out, ws, threads);
 }
 
-// downsample6 is dlib's pyramid_down<6>()(in, out).
-void downsample6(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out, scanner::worker &w) {
+// downsample6 is dlib's pyramid_down<6>()(in, out), on ws[0] alone.
+void downsample6(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixel> &out,
+                 std::vector<std::unique_ptr<scanner::worker>> &ws) {
 	out.set_size(long(((6 - 1) * in.nr) / 6 + 0.5), long(((6 - 1) * in.nc) / 6 + 0.5));
-	resize(k, in, out, w);
+	resize(k, in, out, ws, 1);
 }
 
 } // namespace
@@ -177,11 +203,12 @@ void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa whi
 	}
 	// As dlib.cpp's reference path: pyramid_up once from the input, then
 	// in place; here into two buffers kept across calls.
-	if (workers.empty()) workers.emplace_back(new worker);
-	upsample2(k, img, up[0], *workers[0]);
+	const int nthreads = std::max(1, std::min(threads, max_threads));
+	while (workers.size() < size_t(nthreads)) workers.emplace_back(new worker);
+	upsample2(k, img, up[0], workers, nthreads);
 	int cur = 0;
 	for (int i = 1; i < upsample; i++) {
-		upsample2(k, view_of(up[cur]), up[1 - cur], *workers[0]);
+		upsample2(k, view_of(up[cur]), up[1 - cur], workers, nthreads);
 		cur = 1 - cur;
 	}
 	dlib::pyramid_down<2> pyr;
@@ -216,7 +243,7 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 
 	auto build_level = [&](unsigned long l) {
 		level &L = *levels[l];
-		downsample6(k, levels[l - 1]->view, L.img, *workers[0]);
+		downsample6(k, levels[l - 1]->view, L.img, workers);
 		L.view = view_of(L.img);
 		L.image_ready.store(1, std::memory_order_release);
 	};
@@ -230,16 +257,21 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 		const long first_row = B.cl / 2, first_col = B.rl / 2;
 		const long last_row = L.onr - (B.cl - 1) / 2, last_col = L.onc - (B.rl - 1) / 2;
 		if (last_row <= first_row || last_col <= first_col) return;
-		grow(w.sal, size_t(L.onr * L.onc));
-		grow(w.scratch, size_t((last_row - first_row + B.cl) * L.onc + 16));
+		// The row pass's output and the saliency have rows of a whole
+		// number of vectors, shifted so that dlib's blocks of 8 start on a
+		// 32-byte boundary: the column pass then loads and stores aligned.
+		const long stride = (L.onc + 7) / 8 * 8, shift = (8 - first_col % 8) % 8;
+		grow(w.sal, size_t(L.onr * stride + 8 + 16));
+		grow(w.scratch, size_t((last_row - first_row + B.cl) * stride + 8 + 16));
+		float *scratch = aligned32(w.scratch.data()) + shift, *sal = aligned32(w.sal.data()) + shift;
 		const long plane = L.onr * L.onc;
 		for (size_t t = 0; t < B.plane.size(); t++)
 			k.filter(L.feats.data() + B.plane[t] * plane, L.onr, L.onc, B.rows.data() + t * B.rl, B.rl,
-			         B.cols.data() + t * B.cl, B.cl, first_row, last_row, w.scratch.data(), w.sal.data(), t == 0);
+			         B.cols.data() + t * B.cl, B.cl, first_row, last_row, scratch, sal, stride, t == 0);
 		const double thresh = B.thresh + adjust;
 		const long det_w = fhog_w - 2 * padding, det_h = fhog_h - 2 * padding;
 		for (long r = first_row; r < last_row; r++) {
-			const float *s = w.sal.data() + r * L.onc;
+			const float *s = sal + r * stride;
 			for (long c = first_col; c < last_col; c++) {
 				if (s[c] >= thresh) {
 					dlib::rectangle box = fe.feats_to_image(dlib::centered_rect(dlib::point(c, r), det_w, det_h),
@@ -251,7 +283,7 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 		}
 	};
 
-	const int nthreads = std::max(1, std::min(threads, 8));
+	const int nthreads = std::max(1, std::min(threads, max_threads));
 	while (workers.size() < size_t(nthreads)) workers.emplace_back(new worker);
 	if (nthreads == 1) {
 		for (unsigned long l = 0; l < nlevels; l++) {

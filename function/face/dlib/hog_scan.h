@@ -35,9 +35,10 @@ typedef void (*fhog_fn)(const unsigned char *rgb, long nr, long nc, long stride,
                         int rows_pad, int cols_pad, float *out, long onr, long onc, float *hist, float *norm, int *rows,
                         float *px, int *pxi);
 typedef void (*resize_fn)(const unsigned char *in, long inr, long inc, long ins, unsigned char *out, long onr,
-                          long onc, long os, int *left, float *lr, float *ilr, float *gath, double *tail, int *outi);
+                          long onc, long os, long r0, long r1, int *left, float *lr, float *ilr, float *gath,
+                          double *tail, int *outi);
 typedef void (*filter_fn)(const float *in, long nr, long nc, const float *rf, long rl, const float *cf, long cl, long r0,
-                          long r1, float *scratch, float *sal, bool first);
+                          long r1, float *scratch, float *sal, long stride, bool first);
 
 // kernels is one compiled copy of hog_kernels.h.
 struct kernels {
@@ -85,6 +86,8 @@ private:
 	void scan(const packed_rgb &img, double adjust, const kernels &k, int threads,
 	          std::vector<dlib::rect_detection> &out);
 
+	// More threads than this for one image are not used.
+	static const int max_threads = 8;
 	bool ok = false;
 	dlib::test_box_overlap overlap;
 	long cell_size = 8, padding = 1, fhog_w = 0, fhog_h = 0;
