@@ -374,3 +374,44 @@ func TestTwoThreadRowsUseNativeBase(t *testing.T) {
 		t.Errorf("two-thread row before its base:\n%s", out)
 	}
 }
+
+// TestRatioGoals: issue 21's whole-image goals are geomeans of the
+// facevec/native ratios, and the images over the target are named.
+func TestRatioGoals(t *testing.T) {
+	g, err := parseGo(strings.NewReader(
+		"BenchmarkEncodeWhole/workers=1/a-2 \t 1 \t 100 ns/op \t 50 ns/img\n" +
+			"BenchmarkEncodeWhole/workers=1/b-2 \t 1 \t 120 ns/op \t 60 ns/img\n" +
+			"BenchmarkEncodeWhole/workers=1,threads=2/a-2 \t 1 \t 60 ns/op \t 30 ns/img\n" +
+			"BenchmarkEncodeWhole/workers=1,threads=2/b-2 \t 1 \t 100 ns/op \t 50 ns/img\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := parseNative(strings.NewReader(`{"image":"a","w":2,"h":2,"faces":1,"stage":"whole","median_ns":100,"n":1}
+{"image":"b","w":2,"h":2,"faces":1,"stage":"whole","median_ns":100,"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]goal{}
+	for _, g := range compare(g, n).goals() {
+		byName[g.name] = g
+	}
+	for _, tc := range []struct {
+		name, measured, note string
+		met                  bool
+	}{
+		// 0.5 and 0.6: geomean 0.548, under 0.55, though b is over it.
+		{"whole image, Lambda defaults, 1 thread, facevec/native", "0.55 (geomean of 2 images, 0.50–0.60)", "over it: b 0.60", true},
+		// 0.3 and 0.5: geomean 0.387.
+		{"whole image, Lambda defaults, 2 threads, facevec/native", "0.39 (geomean of 2 images, 0.30–0.50)", "over it: b 0.50", false},
+	} {
+		g, ok := byName[tc.name]
+		if !ok || g.met == nil {
+			t.Errorf("%s: not evaluated (%+v)", tc.name, g)
+			continue
+		}
+		if *g.met != tc.met || g.measured != tc.measured || !strings.Contains(g.note, tc.note) {
+			t.Errorf("%s: met=%v measured %q note %q; want met=%v, %q, note with %q", tc.name, *g.met, g.measured, g.note,
+				tc.met, tc.measured, tc.note)
+		}
+	}
+}
