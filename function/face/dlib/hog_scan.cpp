@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -193,30 +194,77 @@ void downsample6(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb
 
 } // namespace
 
+// A scan's buffers: the pyramid's images and features, each thread's
+// scratch, the upsampled input.
+struct scanner::buffers {
+	std::vector<std::unique_ptr<level>> levels;
+	std::vector<std::unique_ptr<worker>> workers;
+	dlib::array2d<dlib::rgb_pixel> up[2];
+	buffers *next = nullptr; // in the pool
+};
+
+namespace {
+
+// The buffers are large (about 200 MB for a 12 MP photo detected at 2000
+// px and upsample 1) and are kept for the next photo, so they are pooled
+// process-wide instead of kept by each scanner: a process whose workers
+// take turns holds one set, not one per worker (BenchmarkPeakRSS12MP's
+// warm process: 590 MiB with a set per worker). A set stays as large as
+// the largest photo it served.
+std::mutex pool_mu;
+scanner::buffers *pool_head = nullptr;
+
+} // namespace
+
+// lease takes a set from the pool (or makes one) and puts it back.
+struct scanner::lease {
+	std::unique_ptr<buffers> b;
+	lease() {
+		{
+			std::lock_guard<std::mutex> l(pool_mu);
+			if (pool_head) {
+				b.reset(pool_head);
+				pool_head = pool_head->next;
+				b->next = nullptr;
+			}
+		}
+		if (!b) b.reset(new buffers);
+	}
+	~lease() {
+		std::lock_guard<std::mutex> l(pool_mu);
+		b->next = pool_head;
+		pool_head = b.release();
+	}
+	lease(const lease &) = delete;
+	lease &operator=(const lease &) = delete;
+};
+
 void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa which, int threads,
                      std::vector<rect_detection> &out) {
 	if (!ok) throw std::logic_error("hog scanner: detector layout not supported");
 	const kernels &k = kernels_for(which);
+	lease held;
+	buffers &B = *held.b;
 	if (upsample <= 0) {
-		scan(img, adjust, k, threads, out);
+		scan(img, adjust, k, threads, B, out);
 		return;
 	}
 	// As dlib.cpp's reference path: pyramid_up once from the input, then
 	// in place; here into two buffers kept across calls.
 	const int nthreads = std::max(1, std::min(threads, max_threads));
-	while (workers.size() < size_t(nthreads)) workers.emplace_back(new worker);
-	upsample2(k, img, up[0], workers, nthreads);
+	while (B.workers.size() < size_t(nthreads)) B.workers.emplace_back(new worker);
+	upsample2(k, img, B.up[0], B.workers, nthreads);
 	int cur = 0;
 	for (int i = 1; i < upsample; i++) {
-		upsample2(k, view_of(up[cur]), up[1 - cur], workers, nthreads);
+		upsample2(k, view_of(B.up[cur]), B.up[1 - cur], B.workers, nthreads);
 		cur = 1 - cur;
 	}
 	dlib::pyramid_down<2> pyr;
-	scan(view_of(up[cur]), adjust, k, threads, out);
+	scan(view_of(B.up[cur]), adjust, k, threads, B, out);
 	for (auto &d : out) d.rect = pyr.rect_down(d.rect, upsample);
 }
 
-void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int threads,
+void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int threads, buffers &B,
                    std::vector<rect_detection> &out) {
 	out.clear();
 	// Levels, as create_fhog_pyramid counts them.
@@ -227,13 +275,13 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 		rect = pyr.rect_down(rect);
 		++nlevels;
 	} while (rect.width() >= min_w && rect.height() >= min_h && nlevels < max_levels);
-	while (levels.size() < nlevels) levels.emplace_back(new level);
+	while (B.levels.size() < nlevels) B.levels.emplace_back(new level);
 	for (unsigned long l = 0; l < nlevels; l++) {
-		levels[l]->image_ready.store(0);
-		levels[l]->feats_ready.store(0);
+		B.levels[l]->image_ready.store(0);
+		B.levels[l]->feats_ready.store(0);
 	}
-	levels[0]->view = img;
-	levels[0]->image_ready.store(1);
+	B.levels[0]->view = img;
+	B.levels[0]->image_ready.store(1);
 
 	const long nb = long(banks.size());
 	// found[b][l]: bank b's detections on level l, in raster order.
@@ -242,14 +290,14 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 	found.assign(static_cast<size_t>(nb), std::vector<det_list>(static_cast<size_t>(nlevels)));
 
 	auto build_level = [&](unsigned long l) {
-		level &L = *levels[l];
-		downsample6(k, levels[l - 1]->view, L.img, workers);
+		level &L = *B.levels[l];
+		downsample6(k, B.levels[l - 1]->view, L.img, B.workers);
 		L.view = view_of(L.img);
 		L.image_ready.store(1, std::memory_order_release);
 	};
 	const default_fhog_feature_extractor fe;
 	auto filter_level = [&](unsigned long l, long b, worker &w) {
-		const level &L = *levels[l];
+		const level &L = *B.levels[l];
 		const bank &B = banks[size_t(b)];
 		auto &dets = found[size_t(b)][l];
 		dets.clear();
@@ -284,12 +332,12 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 	};
 
 	const int nthreads = std::max(1, std::min(threads, max_threads));
-	while (workers.size() < size_t(nthreads)) workers.emplace_back(new worker);
+	while (B.workers.size() < size_t(nthreads)) B.workers.emplace_back(new worker);
 	if (nthreads == 1) {
 		for (unsigned long l = 0; l < nlevels; l++) {
 			if (l > 0) build_level(l);
-			fhog_level(k, levels[l]->view, fhog_h, fhog_w, *levels[l], *workers[0]);
-			for (long b = 0; b < nb; b++) filter_level(l, b, *workers[0]);
+			fhog_level(k, B.levels[l]->view, fhog_h, fhog_w, *B.levels[l], *B.workers[0]);
+			for (long b = 0; b < nb; b++) filter_level(l, b, *B.workers[0]);
 		}
 	} else {
 		// Jobs in an order that cannot deadlock: thread 0 first builds the
@@ -302,19 +350,19 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 			while (!flag.load(std::memory_order_acquire)) std::this_thread::yield();
 		};
 		auto run = [&](int id) {
-			worker &w = *workers[size_t(id)];
+			worker &w = *B.workers[size_t(id)];
 			if (id == 0)
 				for (unsigned long l = 1; l < nlevels; l++) build_level(l);
 			for (long j; (j = next.fetch_add(1)) < njobs;) {
 				if (j < nfhog) {
-					level &L = *levels[size_t(j)];
+					level &L = *B.levels[size_t(j)];
 					wait_for(L.image_ready);
 					fhog_level(k, L.view, fhog_h, fhog_w, L, w);
 					L.feats_ready.store(1, std::memory_order_release);
 				} else {
 					const long f = j - nfhog;
 					const unsigned long l = (unsigned long)(f / nb);
-					wait_for(levels[l]->feats_ready);
+					wait_for(B.levels[l]->feats_ready);
 					filter_level(l, f % nb, w);
 				}
 			}

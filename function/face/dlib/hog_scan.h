@@ -4,16 +4,17 @@
 // rectangles with bit-identical scores in the same order, for any image,
 // because it performs the same floating-point operations in the same
 // order (see hog_kernels.h). What differs is how: planar colour rows,
-// vector gradients and orientation bins, histogram votes in one pass per
-// row, separable filters without per-call allocations, buffers kept per
-// scanner, the kernels compiled for SSE2 and AVX2 and chosen at run time,
-// and optionally a second thread inside one photo.
+// vector gradients, orientations from a table, histogram votes in one
+// pass per row, separable filters without per-call allocations, buffers
+// pooled across calls, the kernels compiled for SSE2 and AVX2 and chosen
+// at run time, and optionally more threads inside one photo.
 //
 // The pyramid levels and the upsampling are dlib's resize_image (bilinear,
 // RGB), done the same way (hog_kernels.h's resize_rgb) into reused buffers.
 //
-// A scanner belongs to one worker (it keeps buffers); it is not safe to
-// use from two threads at once.
+// A scanner holds the detector's weights; the large buffers of a scan are
+// taken from a process-wide pool for the call (hog_scan.cpp), so one
+// scanner may be used from several threads at once.
 #ifndef FACEVEC_HOG_SCAN_H
 #define FACEVEC_HOG_SCAN_H
 
@@ -81,9 +82,11 @@ public:
 	struct level;
 	struct bank;
 	struct worker;
+	struct buffers;
 
 private:
-	void scan(const packed_rgb &img, double adjust, const kernels &k, int threads,
+	struct lease;
+	void scan(const packed_rgb &img, double adjust, const kernels &k, int threads, buffers &B,
 	          std::vector<dlib::rect_detection> &out);
 
 	// More threads than this for one image are not used.
@@ -93,9 +96,6 @@ private:
 	long cell_size = 8, padding = 1, fhog_w = 0, fhog_h = 0;
 	unsigned long max_levels = 0, min_w = 0, min_h = 0;
 	std::vector<bank> banks;
-	std::vector<std::unique_ptr<level>> levels;
-	std::vector<std::unique_ptr<worker>> workers;
-	dlib::array2d<dlib::rgb_pixel> up[2];
 };
 
 } // namespace facevec_hog
