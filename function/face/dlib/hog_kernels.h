@@ -551,12 +551,19 @@ void resize_rgb(const unsigned char *in, long inr, long inc, long ins, unsigned 
 				lf[k] = (int)cur[k];
 			}
 			if (lf[3] + 1 >= inc) break;
-			if (cvec + 4 > onc) break; // dlib would write past the row; never seen
-			for (int k = 0; k < 4; k++) {
+			// Where the float columns drift (downsampling rows of about
+			// 78,000 pixels and more), dlib's groups of 4 run past the row
+			// (writing into the next row, which then overwrites it): the
+			// row's last columns are a group's lanes, not the double path.
+			for (int k = 0; k < 4 && cvec + k < onc; k++) {
 				left[cvec + k] = lf[k];
 				const float f = cur[k] - (float)lf[k];
 				lr[cvec + k] = f;
 				ilr[cvec + k] = 1.0f - f;
+			}
+			if (cvec + 4 >= onc) {
+				cvec = onc;
+				break;
 			}
 			cvec += 4;
 		}

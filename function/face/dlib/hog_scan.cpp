@@ -14,6 +14,8 @@
 
 namespace facevec_hog {
 
+constexpr int scanner::max_threads;
+
 using dlib::default_fhog_feature_extractor;
 using dlib::rect_detection;
 
@@ -61,6 +63,11 @@ struct scanner::worker {
 	std::vector<double> tail;
 };
 
+namespace {
+void pool_join();
+void pool_leave();
+} // namespace
+
 scanner::scanner(const dlib::frontal_face_detector &det) {
 	const auto &sc = det.get_scanner();
 	overlap = det.get_overlap_tester();
@@ -101,9 +108,10 @@ scanner::scanner(const dlib::frontal_face_detector &det) {
 		if (b.plane.empty()) ok = false;
 		banks.push_back(std::move(b));
 	}
+	pool_join(); // last: a constructor that throws joins nothing
 }
 
-scanner::~scanner() = default;
+scanner::~scanner() { pool_leave(); }
 
 namespace {
 
@@ -157,14 +165,19 @@ void resize(const kernels &k, const packed_rgb &in, dlib::array2d<dlib::rgb_pixe
 		         long(out.width_step()), nr * t / threads, nr * (t + 1) / threads, w.left.data(), w.lr.data(),
 		         w.ilr.data(), w.gath.data(), w.tail.data(), w.outi.data());
 	};
+	// A part whose thread cannot be started runs here, after part 0.
 	std::vector<std::thread> pool;
-	try {
-		for (int t = 1; t < threads; t++) pool.emplace_back(part, t);
-	} catch (...) {
-		for (auto &t : pool) t.join();
-		throw;
+	pool.reserve(size_t(threads - 1));
+	int started = 1;
+	for (; started < threads; started++) {
+		try {
+			pool.emplace_back(part, started);
+		} catch (...) { // system_error, or bad_alloc for its state
+			break;
+		}
 	}
 	part(0);
+	for (int t = started; t < threads; t++) part(t);
 	for (auto &t : pool) t.join();
 }
 
@@ -213,6 +226,27 @@ namespace {
 // the largest photo it served.
 std::mutex pool_mu;
 scanner::buffers *pool_head = nullptr;
+long pool_scanners = 0; // alive; the last one to go frees the pool
+
+void pool_join() {
+	std::lock_guard<std::mutex> l(pool_mu);
+	pool_scanners++;
+}
+
+// pool_leave frees the pooled sets with the last scanner, as a scanner
+// used to free its own: a closed encoder gives its memory back. No set is
+// leased then, since only a live scanner's detect holds one.
+void pool_leave() {
+	scanner::buffers *free_list = nullptr;
+	{
+		std::lock_guard<std::mutex> l(pool_mu);
+		if (--pool_scanners == 0) std::swap(free_list, pool_head);
+	}
+	while (free_list) {
+		std::unique_ptr<scanner::buffers> b(free_list);
+		free_list = b->next;
+	}
+}
 
 } // namespace
 
@@ -252,7 +286,7 @@ void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa whi
 	// As dlib.cpp's reference path: pyramid_up once from the input, then
 	// in place; here into two buffers kept across calls.
 	const int nthreads = std::max(1, std::min(threads, max_threads));
-	while (B.workers.size() < size_t(nthreads)) B.workers.emplace_back(new worker);
+	while (B.workers.size() < size_t(nthreads)) B.workers.push_back(std::unique_ptr<worker>(new worker));
 	upsample2(k, img, B.up[0], B.workers, nthreads);
 	int cur = 0;
 	for (int i = 1; i < upsample; i++) {
@@ -275,7 +309,7 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 		rect = pyr.rect_down(rect);
 		++nlevels;
 	} while (rect.width() >= min_w && rect.height() >= min_h && nlevels < max_levels);
-	while (B.levels.size() < nlevels) B.levels.emplace_back(new level);
+	while (B.levels.size() < nlevels) B.levels.push_back(std::unique_ptr<level>(new level));
 	for (unsigned long l = 0; l < nlevels; l++) {
 		B.levels[l]->image_ready.store(0);
 		B.levels[l]->feats_ready.store(0);
@@ -332,7 +366,7 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 	};
 
 	const int nthreads = std::max(1, std::min(threads, max_threads));
-	while (B.workers.size() < size_t(nthreads)) B.workers.emplace_back(new worker);
+	while (B.workers.size() < size_t(nthreads)) B.workers.push_back(std::unique_ptr<worker>(new worker));
 	if (nthreads == 1) {
 		for (unsigned long l = 0; l < nlevels; l++) {
 			if (l > 0) build_level(l);
@@ -344,10 +378,18 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 		// whole image pyramid (it waits for nothing), every thread then
 		// takes jobs from one counter: fhog of each level (waits for its
 		// image), then each level's banks (wait for its fhog).
+		// A thread that fails (bad_alloc) stops the others: no job is
+		// taken after it, and a thread waiting for what the failed one
+		// would have made gives up instead of waiting for ever.
 		const long nfhog = long(nlevels), njobs = nfhog + long(nlevels) * nb;
 		std::atomic<long> next{0};
-		auto wait_for = [](const std::atomic<int> &flag) {
-			while (!flag.load(std::memory_order_acquire)) std::this_thread::yield();
+		std::atomic<bool> fail{false};
+		struct abandoned {};
+		auto wait_for = [&fail](const std::atomic<int> &flag) {
+			while (!flag.load(std::memory_order_acquire)) {
+				if (fail.load()) throw abandoned();
+				std::this_thread::yield();
+			}
 		};
 		auto run = [&](int id) {
 			worker &w = *B.workers[size_t(id)];
@@ -367,25 +409,27 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 				}
 			}
 		};
-		std::vector<std::thread> pool;
 		std::exception_ptr failed;
-		std::atomic<bool> fail{false};
+		auto guarded = [&](int id) {
+			try {
+				run(id);
+			} catch (...) {
+				if (!fail.exchange(true)) failed = std::current_exception();
+				next.store(njobs);
+			}
+		};
+		// Threads that cannot be started leave their jobs to the others
+		// (thread 0 alone can do them all: it builds every image first).
+		std::vector<std::thread> pool;
+		pool.reserve(size_t(nthreads - 1));
 		for (int t = 1; t < nthreads; t++) {
-			pool.emplace_back([&, t] {
-				try {
-					run(t);
-				} catch (...) {
-					if (!fail.exchange(true)) failed = std::current_exception();
-					next.store(njobs);
-				}
-			});
+			try {
+				pool.emplace_back(guarded, t);
+			} catch (...) { // system_error, or bad_alloc for its state
+				break;
+			}
 		}
-		try {
-			run(0);
-		} catch (...) {
-			if (!fail.exchange(true)) failed = std::current_exception();
-			next.store(njobs);
-		}
+		guarded(0);
 		for (auto &t : pool) t.join();
 		if (failed) std::rethrow_exception(failed);
 	}

@@ -90,7 +90,7 @@ private:
 	          std::vector<dlib::rect_detection> &out);
 
 	// More threads than this for one image are not used.
-	static const int max_threads = 8;
+	static constexpr int max_threads = 8;
 	bool ok = false;
 	dlib::test_box_overlap overlap;
 	long cell_size = 8, padding = 1, fhog_w = 0, fhog_h = 0;
