@@ -31,13 +31,15 @@ func TestKilledMidInvocation(t *testing.T) {
 		spec: provision.Spec{
 			MaxRetryAttempts: aws.Int32(1),
 			TimeoutS:         120,
-			// Full-resolution detection on a 6 MP photo takes seconds,
-			// which leaves time to find the process and kill it.
-			Env: map[string]string{"MAX_SIDE": "0", "UPSAMPLE": "0"},
+			// Full-resolution detection on a 12 MP photo upsampled once
+			// takes well over a second (6 MP at upsample 0 took under the
+			// half second waited for below once the HOG scanner got 3x
+			// faster), which leaves time to find the process and kill it.
+			Env: map[string]string{"MAX_SIDE": "0", "UPSAMPLE": "1"},
 		},
 	})
 	const key = "big/kill me.jpg"
-	img := largePhoto(t, 3000, 2000, 800)
+	img := largePhoto(t, 4000, 3000, 1000)
 	etag, err := st.put(ctxFor(t, time.Minute), key, img)
 	if err != nil {
 		t.Fatal(err)
