@@ -50,13 +50,17 @@ const nativeOut = `{"image":"grace_hopper","w":512,"h":600,"faces":1,"stage":"de
 {"image":"hopper-1mp","w":922,"h":1080,"faces":1,"stage":"detect_cnn_up0","median_ns":9000000000,"min_ns":1,"max_ns":1,"n":1,"round":1}
 `
 
-func mustCompare(t *testing.T) *comparison {
+func mustCompare(t *testing.T) *comparison { return compareText(t, goOut, nativeOut) }
+
+// compareText parses Go benchmark output and native JSON lines and
+// compares them.
+func compareText(t *testing.T, goText, nativeText string) *comparison {
 	t.Helper()
-	g, err := parseGo(strings.NewReader(goOut))
+	g, err := parseGo(strings.NewReader(goText))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := parseNative(strings.NewReader(nativeOut))
+	n, err := parseNative(strings.NewReader(nativeText))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,19 +355,13 @@ func TestTicks(t *testing.T) {
 
 // A two-thread row is held against native's one-thread stage of the image.
 func TestTwoThreadRowsUseNativeBase(t *testing.T) {
-	g, err := parseGo(strings.NewReader("BenchmarkDetectHOG/up1/a-2 \t 1 \t 8 ns/op \t 1 faces\n" +
-		"BenchmarkDetectHOGThreads/up1/a-2 \t 1 \t 5 ns/op \t 1 faces\n" +
-		"BenchmarkEncodeWhole/workers=1,threads=2/a-2 \t 1 \t 99 ns/op \t 3 ns/img\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := parseNative(strings.NewReader(`{"image":"a","w":2,"h":2,"faces":1,"stage":"detect_hog_up1","median_ns":10,"n":1}
-{"image":"a","w":2,"h":2,"faces":1,"stage":"whole","median_ns":12,"n":1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := compareText(t, "BenchmarkDetectHOG/up1/a-2 \t 1 \t 8 ns/op \t 1 faces\n"+
+		"BenchmarkDetectHOGThreads/up1/a-2 \t 1 \t 5 ns/op \t 1 faces\n"+
+		"BenchmarkEncodeWhole/workers=1,threads=2/a-2 \t 1 \t 99 ns/op \t 3 ns/img\n",
+		`{"image":"a","w":2,"h":2,"faces":1,"stage":"detect_hog_up1","median_ns":10,"n":1}
+{"image":"a","w":2,"h":2,"faces":1,"stage":"whole","median_ns":12,"n":1}`)
 	var buf bytes.Buffer
-	compare(g, n).writeStages(&buf)
+	c.writeStages(&buf)
 	out := buf.String()
 	for _, want := range []string{"detect_hog_up1 2 threads", "0.50", "whole 2 threads", "0.25", "0.80"} {
 		if !strings.Contains(out, want) {
@@ -378,21 +376,14 @@ func TestTwoThreadRowsUseNativeBase(t *testing.T) {
 // TestRatioGoals: issue 21's whole-image goals are geomeans of the
 // facevec/native ratios, and the images over the target are named.
 func TestRatioGoals(t *testing.T) {
-	g, err := parseGo(strings.NewReader(
-		"BenchmarkEncodeWhole/workers=1/a-2 \t 1 \t 100 ns/op \t 50 ns/img\n" +
-			"BenchmarkEncodeWhole/workers=1/b-2 \t 1 \t 120 ns/op \t 60 ns/img\n" +
-			"BenchmarkEncodeWhole/workers=1,threads=2/a-2 \t 1 \t 60 ns/op \t 30 ns/img\n" +
-			"BenchmarkEncodeWhole/workers=1,threads=2/b-2 \t 1 \t 100 ns/op \t 50 ns/img\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := parseNative(strings.NewReader(`{"image":"a","w":2,"h":2,"faces":1,"stage":"whole","median_ns":100,"n":1}
-{"image":"b","w":2,"h":2,"faces":1,"stage":"whole","median_ns":100,"n":1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := compareText(t, "BenchmarkEncodeWhole/workers=1/a-2 \t 1 \t 100 ns/op \t 50 ns/img\n"+
+		"BenchmarkEncodeWhole/workers=1/b-2 \t 1 \t 120 ns/op \t 60 ns/img\n"+
+		"BenchmarkEncodeWhole/workers=1,threads=2/a-2 \t 1 \t 60 ns/op \t 30 ns/img\n"+
+		"BenchmarkEncodeWhole/workers=1,threads=2/b-2 \t 1 \t 100 ns/op \t 50 ns/img\n",
+		`{"image":"a","w":2,"h":2,"faces":1,"stage":"whole","median_ns":100,"n":1}
+{"image":"b","w":2,"h":2,"faces":1,"stage":"whole","median_ns":100,"n":1}`)
 	byName := map[string]goal{}
-	for _, g := range compare(g, n).goals() {
+	for _, g := range c.goals() {
 		byName[g.name] = g
 	}
 	for _, tc := range []struct {

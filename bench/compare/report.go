@@ -367,6 +367,9 @@ func unitRank(u string) int {
 	return 10
 }
 
+// verdict is a goal's met, measured.
+func verdict(ok bool) *bool { return &ok }
+
 // goal is one target from the issue with what was measured.
 type goal struct {
 	name, measured, target, note string
@@ -375,7 +378,6 @@ type goal struct {
 
 func (c *comparison) goals() []goal {
 	var gs []goal
-	verdict := func(ok bool) *bool { return &ok }
 
 	// 1. Descriptor per face, facevec/native.
 	d := goal{name: "descriptor per face, facevec/native", target: "≤ 1.02"}
@@ -583,7 +585,7 @@ func (c *comparison) ratioGoal(stage, name string, max float64) goal {
 	}
 	m := geomean(rs)
 	g.measured = fmt.Sprintf("%.2f (geomean of %d images, %.2f–%.2f)", m, len(rs), slices.Min(rs), slices.Max(rs))
-	g.met = func(ok bool) *bool { return &ok }(m <= max)
+	g.met = verdict(m <= max)
 	if len(over) > 0 {
 		g.note = "over it: " + strings.Join(over, ", ")
 	}
