@@ -39,8 +39,8 @@
 namespace facevec_hog {
 
 const kernels &kernels_for(isa want) {
-	static const kernels k_sse2 = {sse2::fhog, sse2::filter_term, sse2::resize_rgb, "sse2"};
-	static const kernels k_avx2 = {avx2::fhog, avx2::filter_term, avx2::resize_rgb, "avx2"};
+	static const kernels k_sse2 = {sse2::fhog, sse2::filter_term, sse2::resize_rgb};
+	static const kernels k_avx2 = {avx2::fhog, avx2::filter_term, avx2::resize_rgb};
 	if (want == isa::sse2) return k_sse2;
 	if (want == isa::avx2) return k_avx2;
 	return have_avx2() ? k_avx2 : k_sse2;

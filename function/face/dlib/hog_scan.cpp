@@ -214,6 +214,14 @@ struct scanner::buffers {
 	std::vector<std::unique_ptr<worker>> workers;
 	dlib::array2d<dlib::rgb_pixel> up[2];
 	buffers *next = nullptr; // in the pool
+
+	// with_workers makes sure there is scratch for `threads` threads,
+	// bounded by max_threads, and says how many there are.
+	int with_workers(int threads) {
+		const int n = std::max(1, std::min(threads, max_threads));
+		while (workers.size() < size_t(n)) workers.push_back(std::unique_ptr<worker>(new worker));
+		return n;
+	}
 };
 
 namespace {
@@ -274,7 +282,7 @@ struct scanner::lease {
 };
 
 void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa which, int threads,
-                     std::vector<rect_detection> &out) {
+                     std::vector<rect_detection> &out) const {
 	if (!ok) throw std::logic_error("hog scanner: detector layout not supported");
 	const kernels &k = kernels_for(which);
 	lease held;
@@ -285,8 +293,7 @@ void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa whi
 	}
 	// As dlib.cpp's reference path: pyramid_up once from the input, then
 	// in place; here into two buffers kept across calls.
-	const int nthreads = std::max(1, std::min(threads, max_threads));
-	while (B.workers.size() < size_t(nthreads)) B.workers.push_back(std::unique_ptr<worker>(new worker));
+	const int nthreads = B.with_workers(threads);
 	upsample2(k, img, B.up[0], B.workers, nthreads);
 	int cur = 0;
 	for (int i = 1; i < upsample; i++) {
@@ -299,7 +306,7 @@ void scanner::detect(const packed_rgb &img, int upsample, double adjust, isa whi
 }
 
 void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int threads, buffers &B,
-                   std::vector<rect_detection> &out) {
+                   std::vector<rect_detection> &out) const {
 	out.clear();
 	// Levels, as create_fhog_pyramid counts them.
 	dlib::pyramid_down<6> pyr;
@@ -365,8 +372,7 @@ void scanner::scan(const packed_rgb &img, double adjust, const kernels &k, int t
 		}
 	};
 
-	const int nthreads = std::max(1, std::min(threads, max_threads));
-	while (B.workers.size() < size_t(nthreads)) B.workers.push_back(std::unique_ptr<worker>(new worker));
+	const int nthreads = B.with_workers(threads);
 	if (nthreads == 1) {
 		for (unsigned long l = 0; l < nlevels; l++) {
 			if (l > 0) build_level(l);

@@ -46,7 +46,6 @@ struct kernels {
 	fhog_fn fhog;
 	filter_fn filter;
 	resize_fn resize;
-	const char *name;
 };
 
 // kernels_for returns the copy for want (automatic: the best this CPU runs).
@@ -77,7 +76,7 @@ public:
 	// run_detector_with_upscale does. threads > 1 uses that many threads
 	// for this one image, with the same result.
 	void detect(const packed_rgb &img, int upsample, double adjust, isa which, int threads,
-	            std::vector<dlib::rect_detection> &out);
+	            std::vector<dlib::rect_detection> &out) const;
 
 	struct level;
 	struct bank;
@@ -87,7 +86,7 @@ public:
 private:
 	struct lease;
 	void scan(const packed_rgb &img, double adjust, const kernels &k, int threads, buffers &B,
-	          std::vector<dlib::rect_detection> &out);
+	          std::vector<dlib::rect_detection> &out) const;
 
 	// More threads than this for one image are not used.
 	static constexpr int max_threads = 8;
