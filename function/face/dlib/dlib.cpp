@@ -431,31 +431,32 @@ int fv_describe(fv_net *n, const uint8_t *pix, int w, int h,
                 int jitter, float *desc, char **err) {
 	return guard(err, [&] {
 		const rgb_view img{const_cast<uint8_t *>(pix), h, w};
-		std::vector<chip_details> chips;
-		for (int i = 0; i < count; i++)
-			chips.push_back(get_face_chip_details(to_shape(rects[i], parts + 10 * i), 150, 0.25));
-		dlib::array<matrix<rgb_pixel>> faces;
-		extract_image_chips(img, chips, faces);
-
-		std::vector<matrix<float, 0, 1>> out;
-		if (jitter <= 1) {
-			std::vector<matrix<rgb_pixel>> batch(faces.begin(), faces.end());
-			out = n->resnet(batch, 16);
-		} else {
-			// A fixed seed per image keeps jittered descriptors reproducible.
-			dlib::rand rnd;
-			for (auto &f : faces) {
-				std::vector<matrix<rgb_pixel>> crops;
-				for (int j = 0; j < jitter; j++) crops.push_back(jitter_image(f, rnd));
-				std::vector<matrix<float, 0, 1>> d = n->resnet(crops, 16);
-				matrix<float, 0, 1> sum = d[0];
-				for (size_t j = 1; j < d.size(); j++) sum += d[j];
-				out.push_back(sum / float(d.size()));
-			}
-		}
+		// One face at a time, as dlib computes one face (face_recognition's
+		// compute_face_descriptor): its chip extracted alone and its own
+		// forward pass. extract_image_chips over all faces would build one
+		// image pyramid over their joint bounding box, whose pixel grid
+		// (and so a large face's chip) depends on where the other faces
+		// are; and a batch changes the shape of the final layer's sgemm,
+		// which OpenBLAS may sum in another order.
 		for (int i = 0; i < count; i++) {
-			if (out[i].size() != 128) throw dlib::error("ResNet did not return 128 values");
-			for (int k = 0; k < 128; k++) desc[128 * i + k] = out[i](k);
+			matrix<rgb_pixel> chip;
+			extract_image_chip(img, get_face_chip_details(to_shape(rects[i], parts + 10 * i), 150, 0.25), chip);
+			matrix<float, 0, 1> d;
+			if (jitter <= 1) {
+				d = n->resnet(chip);
+			} else {
+				// A fixed seed per face keeps jittered descriptors
+				// reproducible and independent of the other faces.
+				dlib::rand rnd;
+				std::vector<matrix<rgb_pixel>> crops;
+				for (int j = 0; j < jitter; j++) crops.push_back(jitter_image(chip, rnd));
+				std::vector<matrix<float, 0, 1>> ds = n->resnet(crops, 16);
+				matrix<float, 0, 1> sum = ds[0];
+				for (size_t j = 1; j < ds.size(); j++) sum += ds[j];
+				d = sum / float(ds.size());
+			}
+			if (d.size() != 128) throw dlib::error("ResNet did not return 128 values");
+			for (int k = 0; k < 128; k++) desc[128 * i + k] = d(k);
 		}
 	});
 }
