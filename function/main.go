@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -32,7 +33,7 @@ func main() {
 		log.Error("init failed", "error", err)
 		os.Exit(1)
 	}
-	log.Info("init done", "init_ms", sinceProcessStart().Milliseconds())
+	log.Info("init done", "init_ms", sinceProcessStart().Milliseconds(), "blas", dlib.CurrentBLAS().Core)
 	lambda.Start(h.Invoke)
 }
 
@@ -42,6 +43,15 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 	cfg, err := handler.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return nil, err
+	}
+	// One OpenBLAS kernel set on every host, chosen before the first
+	// network runs. A name this build lacks is a configuration error; a
+	// set this CPU cannot run leaves OpenBLAS's own, said loudly, because
+	// vectors then differ from other hosts' in the 7th digit.
+	if err := dlib.UseBLAS(cfg.BLAS); errors.Is(err, dlib.ErrBLASUnknown) {
+		return nil, fmt.Errorf("%s: %w", handler.EnvBLAS, err)
+	} else if err != nil {
+		log.Warn("blas_not_pinned", "error", err, "blas_requested", cfg.BLAS, "blas", dlib.CurrentBLAS().Core)
 	}
 	// Lambda gives vCPUs in proportion to memory; one dlib worker per CPU.
 	enc, err := dlib.New(cfg.ModelsDir, dlib.WithWorkers(runtime.NumCPU()),
@@ -54,7 +64,8 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		enc.Close()
 		return nil, err
 	}
-	opts := []handler.Option{handler.WithLogger(log)}
+	blas := dlib.CurrentBLAS()
+	opts := []handler.Option{handler.WithLogger(log), handler.WithBLAS(blas.Core)}
 	if cfg.VectorIndex != "" {
 		ix, err := newVectorIndex(ctx, cfg)
 		if err != nil {
@@ -73,7 +84,8 @@ func setup(ctx context.Context, log *slog.Logger) (*handler.Handler, error) {
 		"detector", cfg.Detector, "upsample", cfg.Upsample, "jitter", cfg.Jitter,
 		"max_side", cfg.MaxSide, "max_object_bytes", cfg.MaxObjectBytes, "max_pixels", cfg.MaxPixels,
 		"vector_bucket", cfg.VectorBucket, "vector_index", cfg.VectorIndex,
-		"models", cfg.ModelsDir, "workers", enc.Workers(), "models_load_ms", enc.LoadTime.Milliseconds())
+		"models", cfg.ModelsDir, "workers", enc.Workers(), "models_load_ms", enc.LoadTime.Milliseconds(),
+		"blas", blas.Core, "blas_requested", blas.Requested)
 	return h, nil
 }
 

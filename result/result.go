@@ -48,6 +48,11 @@ type Model struct {
 	Jitter           int    `json:"jitter"`
 	Recognizer       string `json:"recognizer"`
 	RecognizerSHA256 string `json:"recognizer_sha256"`
+	// BLAS is the OpenBLAS kernel set the descriptors were computed with
+	// ("Haswell"): sets round differently, so two vectors are bit for bit
+	// comparable only when it is the same. Empty in results written
+	// before it was recorded.
+	BLAS string `json:"blas,omitempty"`
 }
 
 // Face is one detected face.

@@ -14,6 +14,13 @@ const (
 	DetectorCNN = "cnn"
 )
 
+// DefaultBLAS names the OpenBLAS kernel set every facevec process runs
+// (package dlib chooses it): one set on every host, so one photo gives one
+// vector everywhere. Haswell's kernels need AVX2 and FMA, which every
+// x86_64 CPU Lambda runs on has. FACEVEC_BLAS (the function) and --blas
+// (the CLI) choose another, or "auto" for OpenBLAS's own per-CPU choice.
+const DefaultBLAS = "Haswell"
+
 // DefaultCNNMaxPixels bounds the image the CNN detector sees after
 // upsampling: it costs about 0.8 s and 200 MB of RAM per megapixel here
 // (dlib's own convolution: 3.5 s and 1 GB), so larger inputs are

@@ -164,17 +164,20 @@ func TestBootstrapEndToEnd(t *testing.T) {
 		Body: bytes.NewReader(functionZip(t, bin, models))}); err != nil {
 		t.Fatalf("upload function.zip: %v", err)
 	}
-	fn, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName:  aws.String("facevec"),
-		Runtime:       ltypes.RuntimeProvidedal2023,
-		Handler:       aws.String("bootstrap"),
-		Role:          aws.String("arn:aws:iam::000000000000:role/facevec"),
-		Code:          &ltypes.FunctionCode{S3Bucket: aws.String("facevec-code"), S3Key: aws.String("function.zip")},
-		Timeout:       aws.Int32(60),
-		MemorySize:    aws.Int32(2048),
-		Architectures: []ltypes.Architecture{ltypes.ArchitectureX8664},
-		Environment:   &ltypes.Environment{Variables: map[string]string{"OUTPUT_BUCKET": "faces-out"}},
-	})
+	createFunction := func(name string, env map[string]string) (*lambda.CreateFunctionOutput, error) {
+		return lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
+			FunctionName:  aws.String(name),
+			Runtime:       ltypes.RuntimeProvidedal2023,
+			Handler:       aws.String("bootstrap"),
+			Role:          aws.String("arn:aws:iam::000000000000:role/facevec"),
+			Code:          &ltypes.FunctionCode{S3Bucket: aws.String("facevec-code"), S3Key: aws.String("function.zip")},
+			Timeout:       aws.Int32(60),
+			MemorySize:    aws.Int32(2048),
+			Architectures: []ltypes.Architecture{ltypes.ArchitectureX8664},
+			Environment:   &ltypes.Environment{Variables: env},
+		})
+	}
+	fn, err := createFunction("facevec", map[string]string{"OUTPUT_BUCKET": "faces-out"})
 	if err != nil {
 		t.Fatalf("CreateFunction: %v", err)
 	}
@@ -239,6 +242,10 @@ func TestBootstrapEndToEnd(t *testing.T) {
 		}
 	}
 
+	if res.Model.BLAS != face.DefaultBLAS || direct.Model.BLAS != face.DefaultBLAS {
+		t.Errorf("model.blas: function %q, in process %q; want %s in both", res.Model.BLAS, direct.Model.BLAS, face.DefaultBLAS)
+	}
+
 	// Redelivery through the runtime: the response document, and no rewrite.
 	ev := map[string]any{"Records": []any{map[string]any{
 		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": srv.Region(),
@@ -265,6 +272,36 @@ func TestBootstrapEndToEnd(t *testing.T) {
 		t.Errorf("response = %s, want one already_encoded result for %q", inv.Payload, key)
 	}
 
+	// A host (or a user) that sets OPENBLAS_CORETYPE changes no vector:
+	// the same photo through a function whose environment names another
+	// kernel set gives the same result, bit for bit.
+	if _, err := createFunction("facevec-sandybridge", map[string]string{"OUTPUT_BUCKET": "faces-out",
+		"OUTPUT_PREFIX": "sandybridge/", "OPENBLAS_CORETYPE": "Sandybridge"}); err != nil {
+		t.Fatalf("CreateFunction: %v", err)
+	}
+	if inv, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("facevec-sandybridge"), Payload: payload}); err != nil || inv.FunctionError != nil {
+		t.Fatalf("Invoke facevec-sandybridge: %v %s", err, inv.Payload)
+	}
+	var other result.Result
+	if out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("faces-out"), Key: aws.String("sandybridge/faces-in/" + key + ".json")}); err != nil {
+		t.Fatalf("facevec-sandybridge's result: %v", err)
+	} else {
+		err = json.NewDecoder(out.Body).Decode(&other)
+		out.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(other.Faces) != len(res.Faces) || other.Model.BLAS != res.Model.BLAS {
+		t.Fatalf("with OPENBLAS_CORETYPE=Sandybridge: %d faces, model.blas %q; want %d and %q",
+			len(other.Faces), other.Model.BLAS, len(res.Faces), res.Model.BLAS)
+	}
+	for i := range res.Faces {
+		if d := result.Distance(res.Faces[i].Descriptor, other.Faces[i].Descriptor); d != 0 {
+			t.Errorf("face %d: descriptor distance %g with OPENBLAS_CORETYPE=Sandybridge; want identical", i, d)
+		}
+	}
+
 	logs = srv.Lambda().Logs("facevec")
 	t.Logf("function logs:\n%s", logs)
 	inits := jsonLines(logs, "init done")
@@ -273,6 +310,9 @@ func TestBootstrapEndToEnd(t *testing.T) {
 	}
 	for _, l := range inits {
 		t.Logf("init_ms (process start to lambda.Start) = %v", l["init_ms"])
+		if l["blas"] != face.DefaultBLAS {
+			t.Errorf("init done line says blas %v, want %s", l["blas"], face.DefaultBLAS)
+		}
 	}
 	written := jsonLines(logs, "result written")
 	if len(written) != 1 || written[0]["request_id"] == "" || written[0]["key"] != key {
@@ -295,6 +335,7 @@ func TestBootstrapInitFailure(t *testing.T) {
 		{"bad DETECTOR and JITTER", []string{"DETECTOR=yolo", "JITTER=-1", "FACEVEC_MODELS=" + models}, "JITTER"},
 		{"models dir missing", []string{"FACEVEC_MODELS=/nonexistent/models"}, "FACEVEC_MODELS"},
 		{"models absent", []string{"FACEVEC_MODELS=" + t.TempDir()}, face.ShapeFile},
+		{"unknown FACEVEC_BLAS", []string{"FACEVEC_BLAS=Pentium4000", "FACEVEC_MODELS=" + models}, "FACEVEC_BLAS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -37,6 +38,7 @@ const (
 	EnvMaxObjectBytes = "MAX_OBJECT_BYTES"
 	EnvMaxPixels      = "MAX_PIXELS"
 	EnvModels         = "FACEVEC_MODELS"
+	EnvBLAS           = "FACEVEC_BLAS"
 	envTaskRoot       = "LAMBDA_TASK_ROOT"
 )
 
@@ -46,6 +48,10 @@ const (
 	EnvVectorBucket = "VECTOR_BUCKET"
 	EnvVectorIndex  = "VECTOR_INDEX"
 )
+
+// blasName is what an OpenBLAS kernel set's name looks like; whether this
+// build has it is for the encoder to say.
+var blasName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,31}$`)
 
 // Bounds that keep a typo from configuring something absurd.
 const (
@@ -81,6 +87,10 @@ type Config struct {
 	MaxPixels int64
 	// ModelsDir holds the dlib model files.
 	ModelsDir string
+	// BLAS names the OpenBLAS kernel set the encoder is to run
+	// (face.DefaultBLAS; "auto": OpenBLAS's per-CPU choice). main checks
+	// it against what OpenBLAS has; here it is only a name.
+	BLAS string
 	// VectorBucket and VectorIndex name the S3 Vectors index of the faces;
 	// both "" when there is none.
 	VectorBucket, VectorIndex string
@@ -98,6 +108,7 @@ func DefaultConfig() Config {
 		MaxObjectBytes: DefaultMaxObjectBytes,
 		MaxPixels:      DefaultMaxPixels,
 		ModelsDir:      "models",
+		BLAS:           face.DefaultBLAS,
 	}
 }
 
@@ -176,6 +187,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	} else if root, ok := get(envTaskRoot); ok {
 		c.ModelsDir = filepath.Join(root, "models")
+	}
+
+	if v, ok := get(EnvBLAS); ok {
+		if !blasName.MatchString(v) {
+			bad(EnvBLAS, v, "want the name of an OpenBLAS kernel set (Haswell, SkylakeX, …) or auto")
+		} else {
+			c.BLAS = v
+		}
 	}
 
 	if err := c.setVectorIndex(getenv(EnvVectorBucket), getenv(EnvVectorIndex)); err != nil {

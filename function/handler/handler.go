@@ -52,7 +52,8 @@ type VectorIndex interface {
 type Handler struct {
 	cfg            Config
 	params         face.Params
-	settings       string // settingsID(params), stored with every result
+	settings       string // settingsID(params, blas), stored with every result
+	blas           string // the encoder's OpenBLAS kernel set (WithBLAS)
 	enc            Encoder
 	s3             S3API
 	index          VectorIndex // nil: no vector index
@@ -72,6 +73,13 @@ func WithLogger(l *slog.Logger) Option {
 			h.log = l
 		}
 	}
+}
+
+// WithBLAS records the OpenBLAS kernel set the encoder runs (package
+// dlib's CurrentBLAS) in the results the handler writes itself (errors)
+// and in the settings a stored result is checked against.
+func WithBLAS(core string) Option {
+	return func(h *Handler) { h.blas = core }
 }
 
 // WithVectorIndex makes every result's faces go to ix too, and
@@ -121,7 +129,6 @@ func New(cfg Config, enc Encoder, client S3API, opts ...Option) (*Handler, error
 	h := &Handler{
 		cfg:            cfg,
 		params:         cfg.Params(),
-		settings:       settingsID(cfg.Params()),
 		enc:            enc,
 		s3:             client,
 		log:            slog.Default(),
@@ -132,6 +139,7 @@ func New(cfg Config, enc Encoder, client S3API, opts ...Option) (*Handler, error
 	for _, o := range opts {
 		o(h)
 	}
+	h.settings = settingsID(h.params, h.blas)
 	return h, nil
 }
 
@@ -208,9 +216,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, erro
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 
 // settingsID fingerprints everything that decides a result besides the
-// source bytes: detector, upsampling, jitter, max side, the limits and the
-// recognizer. A result stored under other settings is redone.
-func settingsID(p face.Params) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%+v %+v", p, p.Model())))
+// source bytes: detector, upsampling, jitter, max side, the limits, the
+// recognizer and the BLAS kernel set. A result stored under other settings
+// is redone.
+func settingsID(p face.Params, blas string) string {
+	m := p.Model()
+	m.BLAS = blas
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%+v %+v", p, m)))
 	return hex.EncodeToString(sum[:8])
 }

@@ -269,6 +269,7 @@ func (j *job) timedOut(when string, cause error) (Summary, error) {
 func (j *job) failed(err error) *result.Result {
 	res := result.New(j.src)
 	res.Model = j.h.params.Model()
+	res.Model.BLAS = j.h.blas
 	return res.Fail(err)
 }
 

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/dlib"
@@ -22,5 +24,24 @@ func openEncoder(f *settings.Image, inputs int, stderr io.Writer) (*dlib.Encoder
 		w = limit
 	}
 	f.Workers = w
+	if err := useBLAS(f.BLAS, stderr); err != nil {
+		return nil, err
+	}
 	return dlib.New(face.ModelsDir(f.Models), dlib.WithWorkers(w))
+}
+
+// useBLAS chooses OpenBLAS's kernels before the encoder exists. A set
+// named on purpose that cannot run is an error; when the default cannot
+// (a CPU without AVX2), OpenBLAS's own choice runs with a warning, since
+// the vectors then differ from the Lambda's in the 7th digit.
+func useBLAS(name string, stderr io.Writer) error {
+	err := dlib.UseBLAS(name)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, dlib.ErrBLASUnknown) || !strings.EqualFold(name, face.DefaultBLAS):
+		return fmt.Errorf("--blas %s: %w", name, err)
+	}
+	fmt.Fprintf(stderr, "facevec: warning: %v; vectors may differ from the Lambda's by about 1e-7 per value\n", err)
+	return nil
 }

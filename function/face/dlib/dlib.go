@@ -22,7 +22,14 @@ import (
 
 var processInit sync.Once
 
-func initProcess() { processInit.Do(func() { C.fv_process_init() }) }
+// initProcess runs before the first encoder: OpenBLAS's kernel set
+// (DefaultBLAS unless UseBLAS chose), then its thread and malloc settings.
+func initProcess() {
+	processInit.Do(func() {
+		chooseDefaultBLAS()
+		C.fv_process_init()
+	})
+}
 
 // cErr converts a malloc'd C message into a Go error and frees it.
 func cErr(what string, msg *C.char) error {

@@ -11,6 +11,14 @@
 // through face/imagefmt with dlib's own JPEG and PNG loaders plugged in,
 // which keeps the vectors identical to face_recognition's.
 //
+// Each face's descriptor is dlib's one-face computation (its chip cut
+// alone, its own forward pass), so it does not depend on the other faces
+// in the photo. The ResNet's and the CNN detector's sgemm run one named
+// OpenBLAS kernel set, DefaultBLAS, chosen at the first New (UseBLAS picks
+// another; blas.h, blas.cpp): OpenBLAS's own per-CPU choice would give
+// each host vectors of its own in the 7th digit. Results name the set as
+// model.blas.
+//
 // Settings, model names and checksums are in package face, which is pure
 // Go; only the function's main, the CLI's encode commands and tests import
 // this package.

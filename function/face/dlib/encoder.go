@@ -24,10 +24,11 @@ var ErrClosed = errors.New("encoder closed")
 // may call Encode at once; at most Workers() images are processed in
 // parallel and the rest wait their turn.
 type Encoder struct {
-	dir     string
-	cnnPath string
-	idle    chan *worker
-	workers []*worker
+	dir      string
+	cnnPath  string
+	blasCore string // model.blas: the OpenBLAS kernel set every descriptor comes from
+	idle     chan *worker
+	workers  []*worker
 
 	mu     sync.RWMutex // guards closed against Close racing Encode
 	closed bool
@@ -69,7 +70,7 @@ func New(dir string, opts ...Option) (*Encoder, error) {
 		return nil, fmt.Errorf("%w: %v", face.ErrModel, err)
 	}
 	e := &Encoder{dir: dir, cnnPath: filepath.Join(dir, face.CNNFile), idle: make(chan *worker, cfg.workers),
-		photoThreads: cfg.photoThreads}
+		photoThreads: cfg.photoThreads, blasCore: CurrentBLAS().Core}
 	e.workers = append(e.workers, &worker{net: first})
 	for len(e.workers) < cfg.workers {
 		n, err := first.clone()
@@ -163,6 +164,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p face.Params) (*resu
 		return fail(result.Errorf(result.CodeInternal, "invalid settings: %v", err))
 	}
 	res.Model = p.Model()
+	res.Model.BLAS = e.blasCore
 
 	e.mu.RLock()
 	defer e.mu.RUnlock()

@@ -4,7 +4,9 @@
 package settings
 
 import (
+	"cmp"
 	"flag"
+	"os"
 	"runtime"
 
 	"github.com/facevec/facevec/function/face"
@@ -21,7 +23,13 @@ type Image struct {
 	Models    string
 	MaxPixels int64
 	MaxBytes  int64
+	// BLAS names the OpenBLAS kernel set (face.DefaultBLAS, the Lambda's,
+	// so the CLI's vectors equal the function's) or "auto".
+	BLAS string
 }
+
+// EnvBLAS is the variable --blas defaults to, as in the function.
+const EnvBLAS = "FACEVEC_BLAS"
 
 // Register adds the flags to fs; all adds jitter, max-side and workers.
 func (f *Image) Register(fs *flag.FlagSet, all bool) {
@@ -30,6 +38,8 @@ func (f *Image) Register(fs *flag.FlagSet, all bool) {
 	fs.StringVar(&f.Models, "models", "", "model directory (default $FACEVEC_MODELS, $LAMBDA_TASK_ROOT/models, ./models)")
 	fs.Int64Var(&f.MaxPixels, "max-pixels", 50_000_000, "refuse images with more pixels than this (0 = no limit)")
 	fs.Int64Var(&f.MaxBytes, "max-bytes", DefaultMaxBytes, "refuse files larger than this many bytes (0 = no limit)")
+	fs.StringVar(&f.BLAS, "blas", cmp.Or(os.Getenv(EnvBLAS), face.DefaultBLAS),
+		"OpenBLAS kernel set: "+face.DefaultBLAS+" (the Lambda's: the same vectors on every host), another of OpenBLAS's names, or auto for its per-CPU choice (env "+EnvBLAS+")")
 	if all {
 		fs.IntVar(&f.Jitter, "jitter", 0, "average descriptors over N jittered copies (face_recognition's num_jitters)")
 		fs.IntVar(&f.MaxSide, "max-side", 0, "detect on a copy whose longer side is at most PX (0 = never downscale)")
