@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -198,6 +199,88 @@ func TestEventKeyUnsettled(t *testing.T) {
 	for _, key := range []string{"eb/a+b.jpg", "eb/a b.jpg"} {
 		if _, _, ok := st.get(t, "faces-in", "encodings/faces-in/"+key+".json"); ok {
 			t.Errorf("a result was written for %q before the key was settled", key)
+		}
+	}
+}
+
+// TestEventBridgeDeleteEitherReading: an EventBridge "Object Deleted"
+// event removes the deleted photo's faces whichever way its key was
+// written, and never another photo's. A reading whose object exists keeps
+// its faces; when neither exists (the usual case for a delete) both
+// readings' faces go; a literal '%' is no error. The same directly and in
+// an SQS message.
+func TestEventBridgeDeleteEitherReading(t *testing.T) {
+	st := newStack(t, "faces-in")
+	ix, _ := newVectorIndex(t)
+	h, _ := newHandler(t, st, handler.DefaultConfig(), handler.WithVectorIndex(ix))
+	img := testImage(t, "one")
+	ctx := ctxT(t)
+
+	for _, via := range []string{"direct", "sqs"} {
+		for _, c := range []struct {
+			name              string
+			uploaded, deleted []string // objects, then the ones deleted
+			sent              string   // the event's key
+			removed           int
+		}{
+			{"as sent", []string{"a+b.jpg", "a b.jpg"}, []string{"a+b.jpg"}, "a+b.jpg", 1},
+			{"form-encoded", []string{"c+d.jpg", "c d.jpg"}, []string{"c d.jpg"}, "c+d.jpg", 1},
+			{"literal percent", []string{"100%.jpg"}, []string{"100%.jpg"}, "100%.jpg", 1},
+			{"neither exists", []string{"e+f.jpg", "e f.jpg"}, []string{"e+f.jpg", "e f.jpg"}, "e+f.jpg", 2},
+		} {
+			t.Run(via+"/"+c.name, func(t *testing.T) {
+				prefix := "eb-" + via + "/"
+				etags := map[string]string{}
+				for _, key := range c.uploaded {
+					rec := st.upload(t, "faces-in", prefix+key, img)
+					if _, err := h.Handle(ctx, event(rec)); err != nil {
+						t.Fatal(err)
+					}
+					etags[key] = strings.Trim(rec.S3.Object.ETag, `"`)
+				}
+				for _, key := range c.deleted {
+					if _, err := st.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("faces-in"), Key: aws.String(prefix + key)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				payload := eventBridgePayload(t, "Object Deleted", "faces-in", prefix+c.sent, "", 0)
+				removed := -1
+				if via == "sqs" {
+					out, err := h.Invoke(ctx, inSQS(t, payload))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if resp := out.(events.SQSEventResponse); len(resp.BatchItemFailures) != 0 {
+						t.Errorf("batchItemFailures %+v; want none", resp.BatchItemFailures)
+					}
+				} else {
+					out, err := h.Invoke(ctx, payload)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp := out.(handler.Response)
+					if len(resp.Results) != 1 || resp.Results[0].Error != nil {
+						t.Fatalf("response %+v; want one summary without error", resp)
+					}
+					removed = resp.Results[0].RemovedVectors
+				}
+				if removed >= 0 && removed != c.removed {
+					t.Errorf("removed %d vectors; want %d", removed, c.removed)
+				}
+				for _, key := range c.uploaded {
+					gone := slices.Contains(c.deleted, key)
+					indexed, err := ix.InSync(ctx, "faces-in", prefix+key, etags[key], 1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if gone && indexed {
+						t.Errorf("%q was deleted (event key %q) but its face is still in the index", key, c.sent)
+					}
+					if !gone && !indexed {
+						t.Errorf("%q exists but lost its face to the deletion of another object (event key %q)", key, c.sent)
+					}
+				}
+			})
 		}
 	}
 }

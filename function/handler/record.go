@@ -45,7 +45,7 @@ func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec eve
 	if name := strings.TrimPrefix(rec.EventName, "s3:"); !strings.HasPrefix(name, "ObjectCreated:") {
 		log = log.With("bucket", bucket, "key", sum.Key)
 		if strings.HasPrefix(name, "ObjectRemoved:") && h.index != nil {
-			return h.removed(ctx, log, sum)
+			return h.removed(ctx, log, sum, readings)
 		}
 		return h.skip(log, sum, SkipNotCreated, fmt.Sprintf("event %q is not an ObjectCreated event", rec.EventName))
 	}
