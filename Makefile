@@ -98,7 +98,7 @@ bench: package ## native dlib baseline vs facevec (and the embedded e2e), ratio 
 	    -ldlib -lopenblas -lpng16 -ljpeg -lz -lpthread; fi
 	FACEVEC_MODELS=$(CURDIR)/$(MODELS) GO=$(GO) bench/run.sh $(CURDIR)/$(DIST)
 
-FUZZ_PKGS := ./function/face/imagefmt/ ./function/face/dlib/ ./function/handler/
+FUZZ_PKGS := ./function/face/imagefmt/ ./function/face/dlib/ ./function/handler/ ./result/
 fuzz: ## each fuzz target for FUZZTIME (default 30s)
 	@for p in $(FUZZ_PKGS); do for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
 	  echo "fuzz: $$p $$t"; \

@@ -3,6 +3,7 @@ package result
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 )
 
 // MaxKeyBytes is S3's limit on an object key's length.
@@ -23,12 +24,29 @@ const LongKeyDir = "_long/"
 // SHA-256 instead, <prefix><bucket>/_long/<sha256 of key>.json; the result
 // itself names the full source key. ok is false only when even that does
 // not fit (a prefix of more than ~890 bytes).
+//
+// No other key can take a hashed key's place: a key whose first segment
+// is "_long", or "long" after underscores ("_long/…", "__long/…"), gets
+// one more leading underscore ("__long/…", "___long/…"), so no readable
+// result key starts with "<bucket>/_long/" and keys that differ keep
+// apart.
 func Key(prefix, bucket, key string) (k string, ok bool) {
-	k = prefix + bucket + "/" + key + ".json"
+	k = prefix + bucket + "/" + escapeLongDir(key) + ".json"
 	if len(k) <= MaxKeyBytes {
 		return k, true
 	}
 	sum := sha256.Sum256([]byte(key))
 	k = prefix + bucket + "/" + LongKeyDir + hex.EncodeToString(sum[:]) + ".json"
 	return k, len(k) <= MaxKeyBytes
+}
+
+// escapeLongDir adds an underscore to a key of the form
+// "_…_long/…" (one or more underscores), which is one-to-one and never
+// gives "_long/…".
+func escapeLongDir(key string) string {
+	rest := strings.TrimLeft(key, "_")
+	if len(rest) < len(key) && strings.HasPrefix(rest, strings.TrimPrefix(LongKeyDir, "_")) {
+		return "_" + key
+	}
+	return key
 }

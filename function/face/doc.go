@@ -1,6 +1,7 @@
 // Package face holds what the function, the CLI and the harness need to
 // know about face encoding without linking dlib: the per-image settings
-// (Params: detector, upsample, jitter, limits) and their bounds, the model
+// (Params: detector, upsample, jitter, limits) and their bounds, the size
+// of the copy detection runs on (Params.DetectSize), the model
 // files' names and SHA-256 sums, the recognizer's name recorded in every
 // result, and where the models are looked up (ModelsDir).
 //

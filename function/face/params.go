@@ -27,6 +27,13 @@ const DefaultBLAS = "Haswell"
 // downscaled for detection (landmarks and chips still use full size).
 const DefaultCNNMaxPixels = 1_500_000
 
+// DefaultMaxSide is the longer side of the copy detection runs on by
+// default, in the function (MAX_SIDE) and the CLI (--max-side) alike:
+// upsampled once, the detector then scans at most 4000×4000 pixels
+// whatever the image's size (a flat 7000×7000 JPEG of 575 KB would
+// otherwise take gigabytes). Boxes are still in full-resolution pixels.
+const DefaultMaxSide = 2000
+
 // Params are the per-image settings.
 type Params struct {
 	Detector string // "hog" (default) or "cnn"

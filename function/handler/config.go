@@ -22,7 +22,7 @@ const (
 	DefaultDetector       = face.DetectorHOG
 	DefaultUpsample       = 1
 	DefaultJitter         = 0
-	DefaultMaxSide        = 2000
+	DefaultMaxSide        = face.DefaultMaxSide
 	DefaultMaxObjectBytes = 25 << 20
 	DefaultMaxPixels      = 50_000_000
 )

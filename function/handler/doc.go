@@ -14,6 +14,11 @@
 //     the same ETag is skipped with a HeadObject and no second write.
 //     Results that recorded a transient error (timeout, internal) are not
 //     final and get replaced on redelivery.
+//   - Keys. Each record carries how its key is written (key.go): S3
+//     notifications and Batch Operations tasks form-encode keys;
+//     EventBridge does not say, so its keys are read as sent or
+//     form-decoded, whichever object exists, in whatever envelope (a
+//     direct invocation, an SQS message) the event arrives.
 //   - No recursion. Keys under OUTPUT_PREFIX in the output bucket are
 //     skipped, so writing results into the input bucket is safe.
 //   - Per-record failures. A bad image, a missing object or a denied read

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -55,7 +54,7 @@ func (h *Handler) HandleBatch(ctx context.Context, payload json.RawMessage) (eve
 	log = log.With("job_id", resp.InvocationID)
 
 	resp.Results = make([]events.S3BatchJobResult, len(tasks))
-	var recs []events.S3EventRecord
+	var recs []eventRecord
 	var index []int // index[j]: the task recs[j] came from
 	for i, t := range tasks {
 		resp.Results[i].TaskID = t.id
@@ -66,7 +65,9 @@ func (h *Handler) HandleBatch(ctx context.Context, payload json.RawMessage) (eve
 			log.Error("task rejected", "task_id", t.id, "error", s.Message)
 			continue
 		}
-		var rec events.S3EventRecord
+		// Tasks carry keys URL-encoded, as manifests and S3 Inventory
+		// reports list them.
+		rec := eventRecord{keys: keyFormEncoded}
 		rec.EventSource = "aws:s3"
 		rec.EventName = EventNameBatch
 		rec.S3.Bucket.Name = t.bucket
@@ -82,7 +83,7 @@ func (h *Handler) HandleBatch(ctx context.Context, payload json.RawMessage) (eve
 	// The error sums up the retryable records, which become
 	// TemporaryFailure one by one; failing the invocation would fail every
 	// task of it.
-	sums, _ := h.Handle(ctx, events.S3Event{Records: recs})
+	sums, _ := h.handle(ctx, recs)
 	for j, s := range sums.Results {
 		r := &resp.Results[index[j]]
 		switch {
@@ -154,15 +155,16 @@ func bucketOfARN(arn string) string {
 // there is skipped without downloading the image (a resumed or repeated
 // backfill costs two HEADs per done object). A failed HEAD leaves the
 // record as it is; reading the object then reports the error.
-func (h *Handler) statSources(ctx context.Context, recs []events.S3EventRecord) {
+func (h *Handler) statSources(ctx context.Context, recs []eventRecord) {
 	sem := make(chan struct{}, max(h.concurrency, 4))
 	var wg sync.WaitGroup
 	for i := range recs {
 		o := &recs[i].S3.Object
-		key, err := url.QueryUnescape(o.Key)
+		readings, err := keyReadings(recs[i])
 		if err != nil {
 			continue
 		}
+		key := readings[0]
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {

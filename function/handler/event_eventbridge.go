@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // EventBridge detail types of S3 events that name an object change.
@@ -20,7 +16,7 @@ const (
 
 // eventBridgeDetail is the detail of an S3 event on EventBridge ("Object
 // Created", "Object Deleted", …). Whether its key is form-encoded as in
-// S3's own notifications is not documented (eventBridgeKey).
+// S3's own notifications is not documented (keyEitherReading).
 type eventBridgeDetail struct {
 	Bucket struct {
 		Name string `json:"name"`
@@ -41,50 +37,23 @@ type eventBridgeDetail struct {
 
 // HandleEventBridge processes an S3 event delivered by EventBridge (a rule
 // matching source aws.s3 with the function as target) exactly as the S3
-// notification of the same object. Events other than "Object Created" are
-// skipped like any notification that is not ObjectCreated.
+// notification of the same object, its key read as sent or form-decoded
+// (keyEitherReading). "Object Deleted" is an ObjectRemoved notification;
+// other events are skipped like any notification that is neither.
 func (h *Handler) HandleEventBridge(ctx context.Context, payload json.RawMessage) (Response, error) {
 	rec, err := eventBridgeRecord(payload)
 	if err != nil {
 		h.requestLog(ctx).Error("invocation rejected", "error", err)
 		return Response{Results: []Summary{}, Failed: []string{}}, err
 	}
-	h.eventBridgeKey(ctx, &rec)
-	return h.Handle(ctx, events.S3Event{Records: []events.S3EventRecord{rec}})
-}
-
-// eventBridgeKey settles how to read an EventBridge event's key. S3's own
-// notifications form-encode keys ('+' for a space, %3A for ':'), and
-// record decodes them; EventBridge's documentation does not say whether
-// its detail does the same, and a real "Object Created" event published
-// with its ids (a public gist) shows ':' as is. The two readings differ
-// only for a key with '+' or '%' in it; for such a key of an
-// ObjectCreated event, the reading whose object exists wins, so that
-// neither reading can make an upload look deleted. Where neither exists,
-// or S3 cannot say, the key stays as sent and record reports it.
-func (h *Handler) eventBridgeKey(ctx context.Context, rec *events.S3EventRecord) {
-	raw := rec.S3.Object.Key
-	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") || !strings.ContainsAny(raw, "+%") {
-		return
-	}
-	exists := func(key string) bool {
-		_, err := h.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(rec.S3.Bucket.Name), Key: aws.String(key)})
-		return err == nil
-	}
-	if decoded, err := url.QueryUnescape(raw); err == nil && exists(decoded) {
-		return
-	}
-	if exists(raw) {
-		// As S3 would have written it, for record to decode.
-		rec.S3.Object.Key = url.QueryEscape(raw)
-	}
+	return h.handle(ctx, []eventRecord{rec})
 }
 
 // eventBridgeRecord turns an EventBridge S3 event into the S3 event record
 // of the same object change.
-func eventBridgeRecord(payload []byte) (events.S3EventRecord, error) {
+func eventBridgeRecord(payload []byte) (eventRecord, error) {
 	var ev events.EventBridgeEvent
-	var rec events.S3EventRecord
+	rec := eventRecord{keys: keyEitherReading}
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return rec, fmt.Errorf("%w: EventBridge event: %v", ErrUnknownEvent, err)
 	}

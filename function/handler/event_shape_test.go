@@ -420,37 +420,3 @@ func TestUnknownShapes(t *testing.T) {
 		}
 	}
 }
-
-// TestEventBridgeKeyEitherReading: whether EventBridge form-encodes keys
-// is not documented, so a key with '+' or '%' in it is read the way whose
-// object exists. Sent as is, "a+b.jpg" is the object "a+b.jpg", not
-// "a b.jpg"; form-encoded, "c+d.jpg" is still "c d.jpg".
-func TestEventBridgeKeyEitherReading(t *testing.T) {
-	st := newStack(t, "faces-in")
-	h, _ := newHandler(t, st, handler.DefaultConfig())
-	img := testImage(t, "one")
-	for _, c := range []struct{ object, sent string }{
-		{"eb/a+b.jpg", "eb/a+b.jpg"},       // as is
-		{"eb/a+b 2.jpg", "eb/a%2Bb+2.jpg"}, // form-encoded
-		{"eb/c d.jpg", "eb/c+d.jpg"},       // form-encoded
-		{"eb/c d 2.jpg", "eb/c d 2.jpg"},   // as is, the same either way
-		{"eb/100%.jpg", "eb/100%.jpg"},     // as is, not even valid encoding
-	} {
-		t.Run(c.object, func(t *testing.T) {
-			rec := st.upload(t, "faces-in", c.object, img)
-			payload := retarget(t, sample(t, "s3EventBridgeNotificationObjectCreatedEvent.json"), func(m map[string]any) {
-				obj(m, "detail", "bucket")["name"] = rec.S3.Bucket.Name
-				o := obj(m, "detail", "object")
-				o["key"], o["etag"], o["size"] = c.sent, rec.S3.Object.ETag, rec.S3.Object.Size
-			})
-			out, err := h.Invoke(ctxT(t), payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp := out.(handler.Response)
-			if len(resp.Results) != 1 || resp.Results[0].Error != nil || resp.Results[0].Key != c.object || resp.Results[0].Faces != 1 {
-				t.Fatalf("key %q sent: %+v; want one face of %q", c.sent, resp.Results, c.object)
-			}
-		})
-	}
-}

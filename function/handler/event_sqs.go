@@ -33,7 +33,7 @@ func (h *Handler) HandleSQS(ctx context.Context, payload json.RawMessage) (event
 		return resp, err
 	}
 
-	var all []events.S3EventRecord
+	var all []eventRecord
 	var owner []int // owner[j]: the message all[j] came from
 	failed := make([]bool, len(ev.Records))
 	for i, msg := range ev.Records {
@@ -56,7 +56,7 @@ func (h *Handler) HandleSQS(ctx context.Context, payload json.RawMessage) (event
 		// The error only sums up the retryable records, which the
 		// summaries name one by one; failing the invocation would return
 		// the whole batch.
-		sums, _ := h.Handle(ctx, events.S3Event{Records: all})
+		sums, _ := h.handle(ctx, all)
 		for j, s := range sums.Results {
 			if s.Retryable {
 				failed[owner[j]] = true
@@ -75,7 +75,7 @@ func (h *Handler) HandleSQS(ctx context.Context, payload json.RawMessage) (event
 // recordsFromBody reads the S3 event records an SQS message body holds: an
 // S3 notification, or an EventBridge S3 event (an EventBridge rule with
 // the queue as target). skip says why a body holds nothing to do.
-func recordsFromBody(body string) (recs []events.S3EventRecord, skip string, err error) {
+func recordsFromBody(body string) (recs []eventRecord, skip string, err error) {
 	shape, err := detectShape([]byte(body))
 	if err != nil {
 		return nil, "", fmt.Errorf("message body: %w", err)
@@ -88,7 +88,7 @@ func recordsFromBody(body string) (recs []events.S3EventRecord, skip string, err
 		if err != nil {
 			return nil, "", fmt.Errorf("message body: %w", err)
 		}
-		return []events.S3EventRecord{rec}, "", nil
+		return []eventRecord{rec}, "", nil
 	case ShapeS3:
 	default:
 		return nil, "", fmt.Errorf("message body: %w: a %s event inside an SQS message; want an S3 notification", ErrUnknownEvent, shape)
@@ -111,7 +111,7 @@ func recordsFromBody(body string) (recs []events.S3EventRecord, skip string, err
 			errs = append(errs, fmt.Errorf("message body: record %d is not an S3 event record: %v", i, err))
 			continue
 		}
-		recs = append(recs, rec)
+		recs = append(recs, eventRecord{S3EventRecord: rec, keys: keyFormEncoded})
 	}
 	return recs, "", errors.Join(errs...)
 }

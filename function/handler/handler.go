@@ -148,13 +148,19 @@ func New(cfg Config, enc Encoder, client S3API, opts ...Option) (*Handler, error
 // when the payload holds no records, or when some record failed in a way
 // that a retry may fix (it wraps ErrRetryable and names the keys).
 func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, error) {
+	return h.handle(ctx, formEncodedRecords(ev.Records))
+}
+
+// handle is Handle for records of any event shape, each with its key's
+// encoding.
+func (h *Handler) handle(ctx context.Context, records []eventRecord) (Response, error) {
 	start := time.Now()
 	log := h.log
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		log = log.With("request_id", lc.AwsRequestID)
 	}
 	resp := Response{Results: []Summary{}, Failed: []string{}}
-	if len(ev.Records) == 0 {
+	if len(records) == 0 {
 		log.Error("invocation rejected", "error", ErrNoRecords)
 		return resp, ErrNoRecords
 	}
@@ -162,11 +168,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, erro
 	workCtx, cancel, margin := h.workContext(ctx)
 	defer cancel()
 
-	resp.Results = make([]Summary, len(ev.Records))
-	errs := make([]error, len(ev.Records))
+	resp.Results = make([]Summary, len(records))
+	errs := make([]error, len(records))
 	sem := make(chan struct{}, h.concurrency)
 	var wg sync.WaitGroup
-	for i, rec := range ev.Records {
+	for i, rec := range records {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
@@ -203,12 +209,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, erro
 		}
 	}
 	log.Info("invocation done",
-		"records", len(ev.Records), "faces", faces, "skipped", skipped,
+		"records", len(records), "faces", faces, "skipped", skipped,
 		"failed", len(resp.Failed), "retryable", len(retry),
 		"margin_ms", margin.Milliseconds(), "duration_ms", msSince(start))
 	if len(retry) > 0 {
 		return resp, fmt.Errorf("%w: %d of %d records (%q): %w",
-			ErrRetryable, len(retry), len(ev.Records), retry, errors.Join(errs...))
+			ErrRetryable, len(retry), len(records), retry, errors.Join(errs...))
 	}
 	return resp, nil
 }

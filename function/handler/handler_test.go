@@ -3,6 +3,8 @@ package handler_test
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/facevec/facevec/fixtures"
@@ -490,6 +493,33 @@ func TestBadRecords(t *testing.T) {
 
 	if _, err := h.Handle(ctxT(t), event()); !errors.Is(err, handler.ErrNoRecords) {
 		t.Errorf("empty event: err = %v, want ErrNoRecords", err)
+	}
+}
+
+// TestHashedResultKeyNotTakeable: an upload whose key is literally
+// "_long/<SHA-256 of a long key>" gets a result of its own and leaves the
+// long key's result alone.
+func TestHashedResultKeyNotTakeable(t *testing.T) {
+	st := newStack(t, "faces-in")
+	h, _ := newHandler(t, st, handler.DefaultConfig())
+	longKey := strings.Repeat("k", 1020) + ".jpg"
+	sum := sha256.Sum256([]byte(longKey))
+	lookalike := result.LongKeyDir + hex.EncodeToString(sum[:])
+	for _, rec := range []events.S3EventRecord{
+		st.upload(t, "faces-in", longKey, testImage(t, "one")),
+		st.upload(t, "faces-in", lookalike, testImage(t, "noface")),
+	} {
+		if _, err := h.Handle(ctxT(t), event(rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	longResult, _ := result.Key("encodings/", "faces-in", longKey)
+	if res, _ := st.result(t, "faces-in", longResult); res.Source.Key != longKey || len(res.Faces) != 1 {
+		t.Errorf("the long key's result at %s now describes %.40q… with %d faces; want the long key's one face", longResult, res.Source.Key, len(res.Faces))
+	}
+	own, _ := result.Key("encodings/", "faces-in", lookalike)
+	if res, _ := st.result(t, "faces-in", own); res.Source.Key != lookalike || len(res.Faces) != 0 {
+		t.Errorf("the result at %s describes %.40q… with %d faces; want %q with none", own, res.Source.Key, len(res.Faces), lookalike)
 	}
 }
 

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -26,32 +24,40 @@ const maxRuns = 3
 // failure that a retry of the invocation may fix; every other outcome,
 // errors included, is in the summary (and, where possible, in a result
 // object).
-func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec events.S3EventRecord) (Summary, error) {
+func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec eventRecord) (Summary, error) {
 	start := time.Now()
 	bucket := rec.S3.Bucket.Name
 	sum := Summary{Bucket: bucket, Key: rec.S3.Object.Key}
 
-	// S3 writes keys form-encoded ('+' for space, %XX for UTF-8 bytes).
-	key, err := url.QueryUnescape(rec.S3.Object.Key)
+	readings, err := keyReadings(rec)
 	if err != nil {
-		sum.setError(result.CodeInternal, fmt.Sprintf("event key %q is not URL-encoded the way S3 writes keys: %v", rec.S3.Object.Key, err))
+		sum.setError(result.CodeInternal, err.Error())
 		log.Error("record rejected", "bucket", bucket, "key", rec.S3.Object.Key, "error", sum.Message)
 		return sum, nil
 	}
-	sum.Key = key
-	log = log.With("bucket", bucket, "key", key)
-	if bucket == "" || key == "" {
+	sum.Key = readings[0]
+	if bucket == "" || sum.Key == "" {
 		sum.setError(result.CodeInternal, "event record names no bucket or no key")
-		log.Error("record rejected", "error", sum.Message)
+		log.Error("record rejected", "bucket", bucket, "key", sum.Key, "error", sum.Message)
 		return sum, nil
 	}
 
 	if name := strings.TrimPrefix(rec.EventName, "s3:"); !strings.HasPrefix(name, "ObjectCreated:") {
+		log = log.With("bucket", bucket, "key", sum.Key)
 		if strings.HasPrefix(name, "ObjectRemoved:") && h.index != nil {
-			return h.removed(ctx, log, sum)
+			return h.removed(ctx, log, sum, readings)
 		}
 		return h.skip(log, sum, SkipNotCreated, fmt.Sprintf("event %q is not an ObjectCreated event", rec.EventName))
 	}
+	key, err := h.existingReading(ctx, bucket, readings)
+	log = log.With("bucket", bucket, "key", cmp.Or(key, sum.Key))
+	if err != nil {
+		sum.setError(result.CodeInternal, err.Error())
+		sum.Retryable = true
+		log.Error("record failed; the invocation will be retried", "error", err)
+		return sum, err
+	}
+	sum.Key = key
 	outBucket := h.cfg.OutputBucket
 	if outBucket == "" {
 		outBucket = bucket

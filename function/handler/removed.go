@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/facevec/facevec/result"
 )
 
@@ -16,22 +13,40 @@ import (
 // may not delete; it also records what the photo held). A late or
 // redelivered event for a key that exists again changes nothing: the new
 // object's ObjectCreated event indexes it.
-func (h *Handler) removed(ctx context.Context, log *slog.Logger, sum Summary) (Summary, error) {
-	_, err := h.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(sum.Bucket), Key: aws.String(sum.Key)})
-	if err == nil {
+//
+// readings are the keys the event's key may stand for (keyReadings): two
+// for an EventBridge key with '+' or '%' in it. The faces of every reading
+// whose object does not exist leave the index, so that the deleted photo's
+// faces go whichever way its event wrote the key; a reading that exists is
+// another photo and keeps its faces. A reading that does not exist has no
+// photo for its faces to describe, so removing them loses nothing the
+// result JSON does not keep.
+func (h *Handler) removed(ctx context.Context, log *slog.Logger, sum Summary, readings []string) (Summary, error) {
+	var gone []string
+	for _, key := range readings {
+		ok, err := h.exists(ctx, sum.Bucket, key)
+		if err != nil {
+			return h.removeFailed(log, sum, err)
+		}
+		if !ok {
+			gone = append(gone, key)
+		}
+	}
+	if len(gone) == 0 {
 		return h.skip(log, sum, SkipObjectBack, "the object exists again; its own ObjectCreated event indexes it")
 	}
-	// Without s3:ListBucket a missing object answers 403, not 404: any
-	// answer but a retryable one means "gone".
-	if _, retry := classify(err); retry {
-		return h.removeFailed(log, sum, fmt.Errorf("head s3://%s/%s: %w", sum.Bucket, sum.Key, err))
+	sum.Key = gone[0]
+	for _, key := range gone {
+		n, err := h.index.Remove(ctx, sum.Bucket, key)
+		if err != nil {
+			return h.removeFailed(log, sum, err)
+		}
+		sum.RemovedVectors += n
 	}
-	n, err := h.index.Remove(ctx, sum.Bucket, sum.Key)
-	if err != nil {
-		return h.removeFailed(log, sum, err)
+	if len(gone) > 1 {
+		sum.Message = fmt.Sprintf("the event's key reads as %q or %q and neither object exists; the faces of both were removed", gone[0], gone[1])
 	}
-	sum.RemovedVectors = n
-	log.Info("faces removed from the vector index", "vectors", n)
+	log.Info("faces removed from the vector index", "vectors", sum.RemovedVectors, "removed_keys", gone)
 	return sum, nil
 }
 

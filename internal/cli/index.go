@@ -2,18 +2,22 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/facevec/facevec/function/handler"
 	"github.com/facevec/facevec/function/vectorindex"
+	"github.com/facevec/facevec/result"
 )
 
 // indexRun counts what `facevec index` did.
@@ -129,8 +133,12 @@ func (b *indexRun) one(ctx context.Context, s3c *s3.Client, ix *vectorindex.Inde
 		return
 	}
 	if !all {
-		head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(res.Source.Bucket), Key: aws.String(res.Source.Key)})
-		if err != nil || strings.Trim(aws.ToString(head.ETag), `"`) != res.Source.ETag {
+		stale, err := photoStale(ctx, s3c, res.Source)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if stale {
 			b.mu.Lock()
 			b.stale++
 			b.mu.Unlock()
@@ -145,4 +153,27 @@ func (b *indexRun) one(ctx context.Context, s3c *s3.Client, ix *vectorindex.Inde
 	b.photos++
 	b.faces += len(res.Faces)
 	b.mu.Unlock()
+}
+
+// photoStale reports whether a result's photo is gone or was replaced
+// since: S3 answers 404 (no such key) or 412 (If-Match: the result's ETag
+// no longer holds), or the object has another ETag. Any other failure
+// (throttling, 5xx, a dropped connection, once the client's own bounded
+// retries are spent; a 403) says nothing about the photo: it is an
+// error, so that the run reports it instead of skipping a photo that may
+// well be there.
+func photoStale(ctx context.Context, s3c *s3.Client, src result.Source) (bool, error) {
+	in := &s3.HeadObjectInput{Bucket: aws.String(src.Bucket), Key: aws.String(src.Key)}
+	if src.ETag != "" {
+		in.IfMatch = aws.String(`"` + src.ETag + `"`)
+	}
+	head, err := s3c.HeadObject(ctx, in)
+	var resp *awshttp.ResponseError
+	switch {
+	case err == nil:
+		return strings.Trim(aws.ToString(head.ETag), `"`) != src.ETag, nil
+	case errors.As(err, &resp) && (resp.HTTPStatusCode() == http.StatusNotFound || resp.HTTPStatusCode() == http.StatusPreconditionFailed):
+		return true, nil
+	}
+	return false, fmt.Errorf("cannot tell whether the photo s3://%s/%s is still there (use --all to index it regardless): %w", src.Bucket, src.Key, err)
 }

@@ -1,9 +1,6 @@
 package dlib
 
 import (
-	"math"
-
-	"github.com/facevec/facevec/function/face"
 	"github.com/facevec/facevec/function/face/imagefmt"
 	"github.com/facevec/facevec/result"
 )
@@ -45,25 +42,6 @@ func (nativeDecoder) Accepts(h imagefmt.Header) bool {
 
 func (nativeDecoder) Decode(data []byte, h imagefmt.Header) ([]byte, string, error) {
 	return dlibDecode(data, h.Format == imagefmt.JPEG, h.Width, h.Height)
-}
-
-// detectSize returns the size of the copy the detector runs on.
-func detectSize(w, h int, p face.Params) (int, int) {
-	scale := 1.0
-	if long := max(w, h); p.MaxSide > 0 && long > p.MaxSide {
-		scale = float64(p.MaxSide) / float64(long)
-	}
-	if p.Detector == face.DetectorCNN {
-		up := float64(int64(1) << (2 * p.Upsample)) // each pyramid_up doubles both sides
-		px := float64(w) * float64(h) * scale * scale * up
-		if px > float64(p.CNNMaxPixels) {
-			scale *= math.Sqrt(float64(p.CNNMaxPixels) / px)
-		}
-	}
-	if scale >= 1 {
-		return w, h
-	}
-	return max(1, int(float64(w)*scale+0.5)), max(1, int(float64(h)*scale+0.5))
 }
 
 // clip trims a dlib rectangle to the image the way face_recognition's

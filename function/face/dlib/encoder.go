@@ -200,7 +200,7 @@ func (e *Encoder) Encode(ctx context.Context, data []byte, p face.Params) (*resu
 	}
 
 	t = time.Now()
-	dw, dh := detectSize(img.Width, img.Height, p)
+	dw, dh := p.DetectSize(img.Width, img.Height)
 	kind := kindHOG
 	if p.Detector == face.DetectorCNN {
 		kind = kindCNN

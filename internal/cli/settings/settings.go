@@ -31,10 +31,14 @@ type Image struct {
 // EnvBLAS is the variable --blas defaults to, as in the function.
 const EnvBLAS = "FACEVEC_BLAS"
 
-// Register adds the flags to fs; all adds jitter, max-side and workers.
+// Register adds the flags to fs; all adds jitter and workers. The
+// defaults are the function's, max side included: what a file may cost
+// in memory is bounded by the detection copy (face.DefaultMaxSide a side,
+// upsampled), not by how well it compresses.
 func (f *Image) Register(fs *flag.FlagSet, all bool) {
 	fs.StringVar(&f.Detector, "detector", face.DetectorHOG, "face detector: hog or cnn")
 	fs.IntVar(&f.Upsample, "upsample", 1, "times to upsample the image before detection (finds smaller faces)")
+	fs.IntVar(&f.MaxSide, "max-side", face.DefaultMaxSide, "detect on a copy whose longer side is at most PX; boxes stay in full-size pixels (0 = never downscale: detection then scans the whole image, 4x its pixels per upsample)")
 	fs.StringVar(&f.Models, "models", "", "model directory (default $FACEVEC_MODELS, $LAMBDA_TASK_ROOT/models, ./models)")
 	fs.Int64Var(&f.MaxPixels, "max-pixels", 50_000_000, "refuse images with more pixels than this (0 = no limit)")
 	fs.Int64Var(&f.MaxBytes, "max-bytes", DefaultMaxBytes, "refuse files larger than this many bytes (0 = no limit)")
@@ -42,7 +46,6 @@ func (f *Image) Register(fs *flag.FlagSet, all bool) {
 		"OpenBLAS kernel set: "+face.DefaultBLAS+" (the Lambda's: the same vectors on every host), another of OpenBLAS's names, or auto for its per-CPU choice (env "+EnvBLAS+")")
 	if all {
 		fs.IntVar(&f.Jitter, "jitter", 0, "average descriptors over N jittered copies (face_recognition's num_jitters)")
-		fs.IntVar(&f.MaxSide, "max-side", 0, "detect on a copy whose longer side is at most PX (0 = never downscale)")
 		fs.IntVar(&f.Workers, "workers", runtime.NumCPU(), "images encoded in parallel")
 	}
 }

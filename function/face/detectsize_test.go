@@ -1,4 +1,4 @@
-package dlib
+package face_test
 
 import (
 	"testing"
@@ -27,9 +27,9 @@ func TestDetectSize(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w, h := detectSize(tc.w, tc.h, tc.p)
+			w, h := tc.p.DetectSize(tc.w, tc.h)
 			if w != tc.wantW || h != tc.wantH {
-				t.Errorf("detectSize(%d, %d) = %dx%d, want %dx%d", tc.w, tc.h, w, h, tc.wantW, tc.wantH)
+				t.Errorf("DetectSize(%d, %d) = %dx%d, want %dx%d", tc.w, tc.h, w, h, tc.wantW, tc.wantH)
 			}
 			if tc.p.Detector == face.DetectorCNN && tc.p.CNNMaxPixels > 0 {
 				up := int64(1) << (2 * tc.p.Upsample)
@@ -38,5 +38,22 @@ func TestDetectSize(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDetectPixels counts the upsampled detection copy.
+func TestDetectPixels(t *testing.T) {
+	for _, tc := range []struct {
+		w, h int
+		p    face.Params
+		want int64
+	}{
+		{4000, 3000, face.Params{Detector: face.DetectorHOG, MaxSide: 2000, Upsample: 1}, 2000 * 1500 * 4},
+		{4000, 3000, face.Params{Detector: face.DetectorHOG, Upsample: 0}, 4000 * 3000},
+		{7000, 7000, face.Params{Detector: face.DetectorHOG, Upsample: 2}, 7000 * 7000 * 16},
+	} {
+		if got := tc.p.DetectPixels(tc.w, tc.h); got != tc.want {
+			t.Errorf("%+v: DetectPixels(%d, %d) = %d, want %d", tc.p, tc.w, tc.h, got, tc.want)
+		}
 	}
 }
