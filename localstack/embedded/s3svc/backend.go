@@ -126,6 +126,15 @@ func (b *backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, 
 	}, nil
 }
 
+// CreateBucket adds S3's reserved prefixes and suffixes to the naming
+// rules gofakes3 checked before calling it.
+func (b *backend) CreateBucket(ctx context.Context, name string) error {
+	if err := checkReservedBucketName(name); err != nil {
+		return err
+	}
+	return b.Backend.CreateBucket(ctx, name)
+}
+
 // DeleteBucket also forgets the bucket's notification configuration, so a
 // bucket created again under the same name starts without one, as on S3.
 func (b *backend) DeleteBucket(ctx context.Context, name string) error {

@@ -25,6 +25,12 @@
 //     deleting a key that does not exist emits nothing.
 //   - DeleteBucket drops the bucket's configuration.
 //
+// CreateBucket applies S3's general purpose bucket naming rules, including
+// the reserved prefixes (xn--, sthree-, amzn-s3-demo-) and suffixes
+// (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3): InvalidBucketName. One
+// difference remains: gofakes3 also refuses labels of one or two characters
+// ("a.b.c"), which S3 accepts.
+//
 // Faults (WithFaults) lets reliability tests make object reads and writes
 // fail with 503 SlowDown or answer late.
 package s3svc
