@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/facevec/facevec/localstack/embedded/internal/slowclient"
 )
 
 // maxResponsePayload is Lambda's limit for a synchronous response.
@@ -76,11 +78,9 @@ func newRuntimeAPI(logger *slog.Logger) (*runtimeAPI, error) {
 		done:     make(chan struct{}),
 		initErrC: make(chan struct{}),
 	}
-	a.srv = &http.Server{
-		Handler:           a,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
+	// The function's runtime holds GET /next open while it waits for work
+	// (no body, so no limit applies); a stalled answer is cut.
+	a.srv = slowclient.Bound(&http.Server{Handler: a, ErrorLog: log.New(io.Discard, "", 0)}, 0)
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
 }
