@@ -57,7 +57,7 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("create /tmp of the environment: %w", err)
 	}
-	api, err := newRuntimeAPI(logger)
+	api, err := newRuntimeAPI(logger, sp.checkPeers)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
@@ -112,6 +112,7 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		os.RemoveAll(tmp)
 		return nil, err
 	}
+	api.setOwner(cmd.Process.Pid)
 	e := &environment{
 		tmp:     tmp,
 		id:      id,

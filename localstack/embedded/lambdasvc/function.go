@@ -58,6 +58,9 @@ type spec struct {
 	// child processes.
 	sandbox *sandboxer
 	output  *lockedWriter // Options.FunctionOutput, or nil
+	// checkPeers: the Runtime API serves only the environment's own
+	// processes (false where it cannot tell them apart, with a warning).
+	checkPeers bool
 }
 
 // environ is the complete environment of one process: Lambda's variables
@@ -124,16 +127,17 @@ func (s *Service) buildSpec(f *function, st *functionState) *spec {
 		user = append(user, k+"="+st.Env[k])
 	}
 	return &spec{
-		name:     f.name,
-		arn:      f.arn,
-		codeDir:  st.codeDir,
-		tmpRoot:  filepath.Join(f.dir, "tmp"),
-		timeout:  time.Duration(st.Timeout) * time.Second,
-		memoryMB: st.MemorySize,
-		baseEnv:  base,
-		userEnv:  user,
-		sandbox:  s.sandbox,
-		output:   s.output,
+		name:       f.name,
+		arn:        f.arn,
+		codeDir:    st.codeDir,
+		tmpRoot:    filepath.Join(f.dir, "tmp"),
+		timeout:    time.Duration(st.Timeout) * time.Second,
+		memoryMB:   st.MemorySize,
+		baseEnv:    base,
+		userEnv:    user,
+		sandbox:    s.sandbox,
+		output:     s.output,
+		checkPeers: s.checkPeers,
 	}
 }
 

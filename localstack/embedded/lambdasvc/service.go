@@ -42,7 +42,9 @@ type Service struct {
 	inflight sync.WaitGroup // API requests being served
 
 	sandbox *sandboxer
-	output  *lockedWriter
+	// checkPeers: Runtime APIs admit only their environment's processes.
+	checkPeers bool
+	output     *lockedWriter
 
 	seq       atomic.Int64 // code directories and environment ids
 	closeOnce sync.Once
@@ -127,6 +129,11 @@ func New(opts Options) (*Service, error) {
 	}
 	s.sandbox = newSandboxer(opts.NoSandbox, s.workDir, stackIDs())
 	s.sandbox.warn(s.log)
+	if gap := peerCheckGap(); gap != "" {
+		s.log.Warn("lambda runtime API: " + gap)
+	} else {
+		s.checkPeers = true
+	}
 	if s.sandbox.active() {
 		s.log.Debug("lambda sandbox active", "memory", fmt.Sprint(s.sandbox.memory))
 	}
