@@ -184,6 +184,11 @@ func (e *environment) reap() {
 			e.log.Warn("could not remove the environment's memory cgroup", "err", cerr)
 		}
 	}
+	for _, extra := range []string{e.tmp + tmpImageSuffix, e.tmp + tmpDirSuffix} {
+		if rerr := os.RemoveAll(extra); rerr != nil {
+			e.log.Warn("could not remove the environment's /tmp storage", "path", extra, "err", rerr)
+		}
+	}
 	if rerr := os.RemoveAll(e.tmp); rerr != nil {
 		e.log.Warn("could not remove the environment's /tmp", "dir", e.tmp, "err", rerr)
 	}
@@ -319,7 +324,7 @@ var cgroupSeq atomic.Int64
 
 func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *os.File, error) {
 	cfg := sandboxConfig{
-		Root: tmp, Code: sp.codeDir, TmpBytes: DefaultEphemeralStorageMB << 20,
+		Root: tmp, Code: sp.codeDir, TmpBytes: int64(sp.tmpMB) << 20,
 		UID: sandboxUID, GID: sandboxGID, Env: cmd.Env, InUserNS: sp.sandbox.userNS != nil,
 		NoMounts: sp.sandbox.chrootOnly,
 	}
@@ -327,6 +332,8 @@ func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *
 		if err := buildRootOnDisk(tmp, sp.codeDir); err != nil {
 			return nil, nil, fmt.Errorf("build the environment's root filesystem: %w", err)
 		}
+	} else if err := sp.sandbox.prepareTmp(tmp, &cfg); err != nil {
+		return nil, nil, fmt.Errorf("the environment's /tmp: %w", err)
 	}
 	var cg memCgroup
 	if sp.sandbox.memory != nil {

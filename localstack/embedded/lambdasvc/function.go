@@ -33,6 +33,7 @@ type function struct {
 type functionState struct {
 	Runtime, Role, Handler, Description string
 	Timeout, MemorySize                 int
+	EphemeralMB                         int // EphemeralStorage.Size: /tmp in MB
 	Env                                 map[string]string
 	Architectures                       []string
 	CodeSha256                          string
@@ -51,6 +52,7 @@ type spec struct {
 	codeDir  string
 	timeout  time.Duration
 	memoryMB int
+	tmpMB    int      // EphemeralStorage.Size: the size of /tmp
 	tmpRoot  string   // each environment gets its own /tmp below it
 	baseEnv  []string // what Lambda defines
 	userEnv  []string // Environment.Variables, KEY=value, sorted
@@ -133,6 +135,7 @@ func (s *Service) buildSpec(f *function, st *functionState) *spec {
 		tmpRoot:    filepath.Join(f.dir, "tmp"),
 		timeout:    time.Duration(st.Timeout) * time.Second,
 		memoryMB:   st.MemorySize,
+		tmpMB:      st.EphemeralMB,
 		baseEnv:    base,
 		userEnv:    user,
 		sandbox:    s.sandbox,
@@ -208,7 +211,7 @@ func (f *function) configuration() functionConfiguration {
 		LastUpdateStatus: "Successful",
 		PackageType:      "Zip",
 		Architectures:    slices.Clone(st.Architectures),
-		EphemeralStorage: ephemeralStorage{Size: 512},
+		EphemeralStorage: ephemeralStorage{Size: st.EphemeralMB},
 		LoggingConfig:    loggingConfig{LogFormat: "Text", LogGroup: "/aws/lambda/" + f.name},
 	}
 	if len(st.Env) > 0 {

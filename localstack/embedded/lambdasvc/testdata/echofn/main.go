@@ -43,6 +43,7 @@ type event struct {
 	// paths exist, the size of a file system, and the process's ids.
 	Read    string   `json:"read"`
 	Write   string   `json:"write"`
+	WriteMB int      `json:"write_mb"` // with write: this many MiB instead of "written"
 	AllocMB int      `json:"alloc_mb"`
 	Exists  []string `json:"exists"`
 	Statfs  string   `json:"statfs"`
@@ -174,7 +175,11 @@ func probe(ev *event) error {
 			return err
 		}
 	}
-	if ev.Write != "" {
+	if ev.Write != "" && ev.WriteMB > 0 {
+		if err := writeMiB(ev.Write, ev.WriteMB); err != nil {
+			return err
+		}
+	} else if ev.Write != "" {
 		if err := os.WriteFile(ev.Write, []byte("written"), 0o644); err != nil {
 			return err
 		}
@@ -190,6 +195,26 @@ func probe(ev *event) error {
 		fmt.Printf("echofn allocated %d MiB\n", len(blocks))
 	}
 	return nil
+}
+
+// writeMiB writes n MiB to path, a MiB at a time, as a function filling
+// /tmp would.
+func writeMiB(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	block := make([]byte, 1<<20)
+	for i := range block {
+		block[i] = byte(i)
+	}
+	for range n {
+		if _, err := f.Write(block); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 // spawnSleeper starts a copy of this binary that only sleeps, in the same
