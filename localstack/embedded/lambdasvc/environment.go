@@ -37,6 +37,9 @@ type environment struct {
 	status   *os.File
 	initFail string
 	initCode int
+	// uid is the environment's own uid (chrootOnly), 0 when it runs as
+	// Lambda's; swept and returned to the pool by reap.
+	uid int
 
 	pumps   []*pipePump                // stdout, stderr
 	served  int                        // invocations handed over; only its holder touches it
@@ -87,8 +90,9 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 	}
 	var cg memCgroup
 	var status *os.File
+	var uid int
 	if sp.sandbox.active() {
-		cg, status, err = sandboxCommand(id, sp, cmd, tmp)
+		cg, status, uid, err = sandboxCommand(id, sp, cmd, tmp)
 	}
 	if err == nil {
 		err = cmd.Start()
@@ -109,6 +113,9 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		if cg != nil {
 			cg.remove()
 		}
+		if uid != 0 {
+			sp.sandbox.uids.release(uid) // nothing ran as it
+		}
 		os.RemoveAll(tmp)
 		return nil, err
 	}
@@ -125,6 +132,7 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		exited:  make(chan struct{}),
 		cgroup:  cg,
 		status:  status,
+		uid:     uid,
 	}
 	emit := func(stream string) func([]byte) {
 		return func(line []byte) {
@@ -178,6 +186,14 @@ func (e *environment) reap() {
 		p.f.Close()
 	}
 	e.api.shutdown()
+	if e.uid != 0 {
+		if err := e.spec.sandbox.sweepUID(e.uid); err != nil {
+			// Keep the uid out of the pool: something may still run as it.
+			e.log.Warn("could not kill what is left running as the environment's uid", "uid", e.uid, "err", err)
+		} else {
+			e.spec.sandbox.uids.release(e.uid)
+		}
+	}
 	if e.cgroup != nil {
 		e.oom = e.cgroup.oomKilled()
 		if cerr := e.cgroup.remove(); cerr != nil {
@@ -322,7 +338,7 @@ func (e *environment) run(inv *invocation, initTimeout time.Duration, closing <-
 // cgroupSeq numbers the environments' memory cgroups.
 var cgroupSeq atomic.Int64
 
-func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *os.File, error) {
+func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (cg memCgroup, status *os.File, uid int, err error) {
 	cfg := sandboxConfig{
 		Root: tmp, Code: sp.codeDir, TmpBytes: int64(sp.tmpMB) << 20,
 		UID: sandboxUID, GID: sandboxGID, Env: cmd.Env, InUserNS: sp.sandbox.userNS != nil,
@@ -330,28 +346,36 @@ func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *
 	}
 	if cfg.NoMounts {
 		if err := buildRootOnDisk(tmp, sp.codeDir); err != nil {
-			return nil, nil, fmt.Errorf("build the environment's root filesystem: %w", err)
+			return nil, nil, 0, fmt.Errorf("build the environment's root filesystem: %w", err)
 		}
+		// No PID namespace: a uid of its own (uids.go).
+		if uid, err = sp.sandbox.uids.acquire(); err != nil {
+			return nil, nil, 0, err
+		}
+		cfg.UID = uid
 	} else if err := sp.sandbox.prepareTmp(tmp, &cfg); err != nil {
-		return nil, nil, fmt.Errorf("the environment's /tmp: %w", err)
+		return nil, nil, 0, fmt.Errorf("the environment's /tmp: %w", err)
 	}
-	var cg memCgroup
+	fail := func(err error) (memCgroup, *os.File, int, error) {
+		if cg != nil {
+			cg.remove()
+		}
+		if uid != 0 {
+			sp.sandbox.uids.release(uid)
+		}
+		return nil, nil, 0, err
+	}
 	if sp.sandbox.memory != nil {
-		var err error
 		// Numbered per process, not per service: two stacks in one process
 		// (an e2e run) number their environments alike.
 		name := fmt.Sprintf("facevec-lambda-%d-%d", os.Getpid(), cgroupSeq.Add(1))
 		if cg, err = sp.sandbox.memory.create(name, int64(sp.memoryMB)<<20); err != nil {
-			return nil, nil, fmt.Errorf("memory cgroup for the environment (%s): %w", sp.sandbox.memory, err)
+			return fail(fmt.Errorf("memory cgroup for the environment (%s): %w", sp.sandbox.memory, err))
 		}
 		cfg.Procs = cg.procsFile()
 	}
-	status, err := sp.sandbox.command(cmd, cfg)
-	if err != nil {
-		if cg != nil {
-			cg.remove()
-		}
-		return nil, nil, err
+	if status, err = sp.sandbox.command(cmd, cfg); err != nil {
+		return fail(err)
 	}
-	return cg, status, nil
+	return cg, status, uid, nil
 }

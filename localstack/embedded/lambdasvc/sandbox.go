@@ -60,6 +60,8 @@ type sandboxer struct {
 	// function's ephemeral storage on a loop device (tmpstorage_linux.go).
 	// Unset with mounts and root: /tmp is a directory on the stack's disk.
 	mkfs string
+	// uids gives each chrootOnly environment a uid of its own (uids.go).
+	uids uidPool
 }
 
 // hostIDs are the host user and group a user namespace maps Lambda's to.

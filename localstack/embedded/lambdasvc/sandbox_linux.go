@@ -33,6 +33,8 @@ func init() {
 		sandboxProbeChroot()
 	case "probe-tmp":
 		sandboxProbeTmp()
+	case "sweep-uid":
+		sandboxSweepUID()
 	}
 }
 
@@ -69,7 +71,9 @@ func newSandboxer(disabled bool, workDir string, userNS *hostIDs) *sandboxer {
 		if cerr := sb.probe(workDir); cerr != nil {
 			return &sandboxer{gaps: append([]string{why + ": " + err.Error() + "; nor chroot: " + cerr.Error()}, all...)}
 		}
-		sb.gaps = append(sb.gaps, "namespaces and mounts ("+oneLine(err.Error())+"): /tmp has no size cap, no /proc, the host's PIDs")
+		sb.gaps = append(sb.gaps, "namespaces and mounts ("+oneLine(err.Error())+"): /tmp has no size cap, no /proc, the host's PIDs; "+
+			"Lambda's uid (with no PID namespace each environment runs as a uid of its own, from "+strconv.Itoa(chrootUIDBase)+
+			", so that one function's kill(-1) cannot reach another's processes)")
 	}
 	if sb.userNS != nil {
 		sb.gaps = append(sb.gaps, "MemorySize (not root: no memory cgroup)",
@@ -144,6 +148,39 @@ func sandboxProbeTmp() {
 	}
 	if err := mountTmpImage(os.Getenv("PROBE_IMAGE"), os.Getenv("PROBE_DIR")); err != nil {
 		fmt.Fprintln(os.Stderr, "mount /tmp image:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// sweepUID kills every process running as uid: a helper (this
+// executable, started as root since only root may exec it from wherever it
+// lies, then setuid) sends kill(-1, SIGKILL), which reaches exactly the
+// processes of its uid and spares itself, however they were started
+// (setsid, double fork).
+func (sb *sandboxer) sweepUID(uid int) error {
+	cmd := exec.Command(sb.self)
+	cmd.Env = []string{envSandboxInit + "=sweep-uid", "SWEEP_UID=" + strconv.Itoa(uid)}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+func sandboxSweepUID() {
+	uid, err := strconv.Atoi(os.Getenv("SWEEP_UID"))
+	if err != nil || uid == 0 {
+		fmt.Fprintln(os.Stderr, "SWEEP_UID:", os.Getenv("SWEEP_UID"))
+		os.Exit(1)
+	}
+	if err := syscall.Setuid(uid); err != nil {
+		fmt.Fprintln(os.Stderr, "setuid:", err)
+		os.Exit(1)
+	}
+	// ESRCH: nothing else runs as this uid.
+	if err := syscall.Kill(-1, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		fmt.Fprintln(os.Stderr, "kill(-1):", err)
 		os.Exit(1)
 	}
 	os.Exit(0)

@@ -330,8 +330,9 @@ func TestSandboxChrootOnly(t *testing.T) {
 	if r.out.FunctionError != nil {
 		t.Fatalf("invoke: %s", r.out.Payload)
 	}
-	if r.resp.UID != sandboxUID || r.resp.Cwd != "/var/task" || r.resp.Env["LAMBDA_TASK_ROOT"] != "/var/task" {
-		t.Errorf("uid %d cwd %q LAMBDA_TASK_ROOT %q; want %d, /var/task twice", r.resp.UID, r.resp.Cwd, r.resp.Env["LAMBDA_TASK_ROOT"], sandboxUID)
+	// No PID namespace: a uid of the environment's own, not Lambda's 993.
+	if r.resp.UID < chrootUIDBase || r.resp.UID >= chrootUIDBase+chrootUIDCount || r.resp.Cwd != "/var/task" || r.resp.Env["LAMBDA_TASK_ROOT"] != "/var/task" {
+		t.Errorf("uid %d cwd %q LAMBDA_TASK_ROOT %q; want one from %d up, /var/task twice", r.resp.UID, r.resp.Cwd, r.resp.Env["LAMBDA_TASK_ROOT"], chrootUIDBase)
 	}
 	if slices.Contains(r.resp.Existing, wd) || !slices.Contains(r.resp.Existing, "/var/task/bootstrap") || !slices.Contains(r.resp.Existing, "/tmp") {
 		t.Errorf("paths seen %v, want the task root and /tmp, not the host's %s", r.resp.Existing, wd)
@@ -373,5 +374,45 @@ func TestSandboxTmpIsEphemeralStorage(t *testing.T) {
 	full := st.invoke(t, "scratch", map[string]any{"write": "/tmp/bigger", "write_mb": 800})
 	if !strings.Contains(full.errDoc.ErrorMessage, "no space left on device") {
 		t.Errorf("1100 MiB in a 1024 MB /tmp: %s, want ENOSPC", full.out.Payload)
+	}
+}
+
+// TestSandboxChrootOnlyEnvironmentsCannotSignalEachOther: without a PID
+// namespace (a container with Docker's default capabilities) every
+// environment sees every process, so isolation rests on uids: each
+// environment runs as its own, and one function's kill(-1, SIGKILL) leaves
+// another function's process alone.
+func TestSandboxChrootOnlyEnvironmentsCannotSignalEachOther(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	st := newStack(t, Options{NoSandbox: true})
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := &sandboxer{self: self, chrootOnly: true}
+	if err := sb.probe(st.svc.workDir); err != nil {
+		t.Fatalf("chroot probe: %v", err)
+	}
+	st.svc.sandbox = sb
+	st.create(t, "victim", nil)
+	st.create(t, "killer", nil)
+	victim := st.invoke(t, "victim", map[string]any{})
+	killer := st.invoke(t, "killer", map[string]any{})
+	if victim.out.FunctionError != nil || killer.out.FunctionError != nil {
+		t.Fatalf("invoke: %s / %s", victim.out.Payload, killer.out.Payload)
+	}
+	// Stop here on a shared uid: kill(-1) as Lambda's uid would reach every
+	// sandboxed process of that uid on this machine, other tests' too.
+	if victim.resp.UID == killer.resp.UID {
+		t.Fatalf("both environments run as uid %d: with no PID namespace one's kill(-1) reaches the other", victim.resp.UID)
+	}
+	if k := st.invoke(t, "killer", map[string]any{"kill_all": true}); k.out.FunctionError != nil {
+		t.Fatalf("kill_all: %s", k.out.Payload)
+	}
+	again := st.invoke(t, "victim", map[string]any{})
+	if !processRunning(victim.resp.PID) || again.resp.PID != victim.resp.PID {
+		t.Errorf("the victim's process %d was killed by another function's kill(-1) (now served by %d)", victim.resp.PID, again.resp.PID)
 	}
 }

@@ -32,8 +32,9 @@ type event struct {
 	Exit     *int            `json:"exit"`  // os.Exit mid-invocation
 	Env      []string        `json:"env"`   // report these variables
 	EnvNames bool            `json:"env_names"`
-	Spawn    bool            `json:"spawn"` // start a child that sleeps (must die with the group)
-	Print    string          `json:"print"` // write this line to stdout and stderr
+	Spawn    bool            `json:"spawn"`    // start a child that sleeps (must die with the group)
+	KillAll  bool            `json:"kill_all"` // kill(-1, SIGKILL): every process this one may signal
+	Print    string          `json:"print"`    // write this line to stdout and stderr
 	// BogusPost posts a response for a made-up request id to the Runtime
 	// API and reports what came back.
 	BogusPost bool `json:"bogus_post"`
@@ -91,6 +92,10 @@ func handle(ctx context.Context, ev event) (any, error) {
 	}
 	if ev.Exit != nil {
 		os.Exit(*ev.Exit)
+	}
+	if ev.KillAll {
+		// Spares the caller (Linux); an error means nothing could be signalled.
+		_ = syscall.Kill(-1, syscall.SIGKILL)
 	}
 	if ev.Panic != "" {
 		panic(ev.Panic)
