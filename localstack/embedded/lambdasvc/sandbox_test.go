@@ -293,13 +293,10 @@ func TestSandboxInUserNamespace(t *testing.T) {
 	}
 }
 
-// TestSandboxChrootOnly runs the sandbox the way root without
-// CAP_SYS_ADMIN builds it (a container with Docker's default capabilities):
-// no namespaces or mounts, a root filesystem on disk, chroot and setuid.
-// Lambda's user, the task root, no host path and unreadable 0600 files
-// hold; a write into the task root is refused by permissions instead of a
-// read-only mount.
-func TestSandboxChrootOnly(t *testing.T) {
+// chrootStack is a stack whose sandbox is built the way root without
+// CAP_SYS_ADMIN builds it (chroot and setuid only).
+func chrootStack(t *testing.T) *stack {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
@@ -313,6 +310,17 @@ func TestSandboxChrootOnly(t *testing.T) {
 		t.Fatalf("chroot probe: %v", err)
 	}
 	st.svc.sandbox = sb
+	return st
+}
+
+// TestSandboxChrootOnly runs the sandbox the way root without
+// CAP_SYS_ADMIN builds it (a container with Docker's default capabilities):
+// no namespaces or mounts, a root filesystem on disk, chroot and setuid.
+// Lambda's user, the task root, no host path and unreadable 0600 files
+// hold; a write into the task root is refused by permissions instead of a
+// read-only mount.
+func TestSandboxChrootOnly(t *testing.T) {
+	st := chrootStack(t)
 	bin, err := os.ReadFile(echoBin)
 	if err != nil {
 		t.Fatal(err)
@@ -383,19 +391,7 @@ func TestSandboxTmpIsEphemeralStorage(t *testing.T) {
 // environment runs as its own, and one function's kill(-1, SIGKILL) leaves
 // another function's process alone.
 func TestSandboxChrootOnlyEnvironmentsCannotSignalEachOther(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	st := newStack(t, Options{NoSandbox: true})
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := &sandboxer{self: self, chrootOnly: true}
-	if err := sb.probe(st.svc.workDir); err != nil {
-		t.Fatalf("chroot probe: %v", err)
-	}
-	st.svc.sandbox = sb
+	st := chrootStack(t)
 	st.create(t, "victim", nil)
 	st.create(t, "killer", nil)
 	victim := st.invoke(t, "victim", map[string]any{})
