@@ -2,6 +2,13 @@
 // that serves the S3 REST API from gofakes3's in-memory backend and adds what
 // gofakes3 lacks, bucket notifications to Lambda.
 //
+// Object bodies are files, not memory (blobs.go, bodies.go): an upload is
+// streamed to a file in a directory of the service's own (WithDataDir;
+// default a temporary directory), and a body is deleted once no object
+// version refers to it. The directory goes on Close. Multipart uploads
+// still hold their parts in memory (gofakes3's uploader) until they are
+// completed.
+//
 // Notifications follow AWS:
 //
 //   - PutBucketNotificationConfiguration / GetBucketNotificationConfiguration
