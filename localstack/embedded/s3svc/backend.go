@@ -56,6 +56,7 @@ type backend struct {
 	// body an object replaces or deletes and dropping it one step.
 	blobs           *blobStore
 	bodyMu          sync.Mutex
+	uploads         uploads // multipart uploads in progress (multipart.go)
 	onBucketDeleted func(bucket string)
 	// condMu makes a conditional write's check and write one step, as S3
 	// does: two If-Match writers of one ETag cannot both win. gofakes3

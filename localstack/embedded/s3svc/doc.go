@@ -5,9 +5,8 @@
 // Object bodies are files, not memory (blobs.go, bodies.go): an upload is
 // streamed to a file in a directory of the service's own (WithDataDir;
 // default a temporary directory), and a body is deleted once no object
-// version refers to it. The directory goes on Close. Multipart uploads
-// still hold their parts in memory (gofakes3's uploader) until they are
-// completed.
+// version refers to it. Multipart uploads stream their parts there too
+// (multipart.go). The directory goes on Close.
 //
 // Notifications follow AWS:
 //

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,6 +30,16 @@ func (p *patternReader) Read(b []byte) (int, error) {
 		b[i] = patternByte(p.off + int64(i))
 	}
 	p.off += int64(len(b))
+	return len(b), nil
+}
+
+// patternAt is the same bytes for io.NewSectionReader.
+type patternAt struct{}
+
+func (patternAt) ReadAt(b []byte, off int64) (int, error) {
+	for i := range b {
+		b[i] = patternByte(off + int64(i))
+	}
 	return len(b), nil
 }
 
@@ -180,5 +191,72 @@ func TestCloseRemovesTheBodies(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("after Close %s: %v, want it gone", dir, err)
+	}
+}
+
+// TestLargeMultipartUploadIsNotHeldInMemory: the AWS CLI and SDK upload
+// large files in parts; the parts go to disk as they come, the completed
+// object reads back whole, and an aborted upload leaves nothing behind.
+func TestLargeMultipartUploadIsNotHeldInMemory(t *testing.T) {
+	h := newHarness(t)
+	h.mkBucket(t, "big")
+	const parts, partSize = 4, 32 << 20
+	whole := md5.New()
+	if _, err := io.Copy(whole, &patternReader{n: parts * partSize}); err != nil {
+		t.Fatal(err)
+	}
+	before := heapInUse()
+	up, err := h.client.CreateMultipartUpload(ctxT(t), &s3.CreateMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("photo.raw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []types.CompletedPart
+	for i := range parts {
+		// Seekable, as the SDK wants over plain HTTP, and never in memory.
+		part := io.NewSectionReader(patternAt{}, int64(i)*partSize, partSize)
+		out, err := h.client.UploadPart(ctxT(t), &s3.UploadPartInput{Bucket: aws.String("big"), Key: aws.String("photo.raw"),
+			UploadId: up.UploadId, PartNumber: aws.Int32(int32(i + 1)), Body: part, ContentLength: aws.Int64(partSize)})
+		if err != nil {
+			t.Fatalf("part %d: %v", i+1, err)
+		}
+		done = append(done, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: out.ETag})
+	}
+	if growth := int64(heapInUse()) - int64(before); growth > 32<<20 {
+		t.Errorf("the heap grew by %d MiB for %d MiB of parts: the parts are held in memory", growth>>20, parts*partSize>>20)
+	}
+	if _, err := h.client.CompleteMultipartUpload(ctxT(t), &s3.CompleteMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("photo.raw"),
+		UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: done}}); err != nil {
+		t.Fatal(err)
+	}
+	if growth := int64(heapInUse()) - int64(before); growth > 32<<20 {
+		t.Errorf("the heap grew by %d MiB after completing a %d MiB upload", growth>>20, parts*partSize>>20)
+	}
+	out, err := h.client.GetObject(ctxT(t), &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("photo.raw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := md5.New()
+	n, err := io.Copy(got, out.Body)
+	out.Body.Close()
+	if err != nil || n != parts*partSize || hex.EncodeToString(got.Sum(nil)) != hex.EncodeToString(whole.Sum(nil)) {
+		t.Errorf("GET after complete: %d bytes, err %v, md5 %x; want %d bytes, md5 %x", n, err, got.Sum(nil), parts*partSize, whole.Sum(nil))
+	}
+	if n := h.svc.backend.blobs.bytes(); n != parts*partSize {
+		t.Errorf("%d bytes of bodies kept after complete, want only the object's %d", n, parts*partSize)
+	}
+
+	aborted, err := h.client.CreateMultipartUpload(ctxT(t), &s3.CreateMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("other.raw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client.UploadPart(ctxT(t), &s3.UploadPartInput{Bucket: aws.String("big"), Key: aws.String("other.raw"),
+		UploadId: aborted.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("part one")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client.AbortMultipartUpload(ctxT(t), &s3.AbortMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("other.raw"), UploadId: aborted.UploadId}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.svc.backend.blobs.bytes(); n != parts*partSize {
+		t.Errorf("%d bytes of bodies kept after an abort, want only the object's %d", n, parts*partSize)
 	}
 }
