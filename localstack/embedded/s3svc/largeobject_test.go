@@ -45,6 +45,23 @@ func (patternAt) ReadAt(b []byte, off int64) (int, error) {
 
 func patternByte(off int64) byte { return byte(off*7 + off/4093) }
 
+// getMD5 reads bucket/key whole and returns its length, its MD5 and the
+// ETag it was served with (both quoted).
+func getMD5(t *testing.T, h *harness, bucket, key string) (int64, string, string) {
+	t.Helper()
+	out, err := h.client.GetObject(ctxT(t), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	sum := md5.New()
+	n, err := io.Copy(sum, out.Body)
+	if err != nil {
+		t.Fatalf("read %s/%s: %v", bucket, key, err)
+	}
+	return n, `"` + hex.EncodeToString(sum.Sum(nil)) + `"`, aws.ToString(out.ETag)
+}
+
 func heapInUse() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
@@ -87,15 +104,8 @@ func TestLargeUploadIsNotHeldInMemory(t *testing.T) {
 		t.Errorf("the heap grew by %d MiB for a %d MiB upload: the object is held in memory", growth>>20, size>>20)
 	}
 
-	out, err := h.client.GetObject(ctxT(t), &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("photo.raw")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := md5.New()
-	n, err := io.Copy(got, out.Body)
-	out.Body.Close()
-	if err != nil || n != size || `"`+hex.EncodeToString(got.Sum(nil))+`"` != etag || aws.ToString(out.ETag) != etag {
-		t.Errorf("GET: %d bytes, md5 %x, ETag %s, err %v; want %d bytes, %s", n, got.Sum(nil), aws.ToString(out.ETag), err, size, etag)
+	if n, sum, gotETag := getMD5(t, h, "big", "photo.raw"); n != size || sum != etag || gotETag != etag {
+		t.Errorf("GET: %d bytes, md5 %s, ETag %s; want %d bytes, %s", n, sum, gotETag, size, etag)
 	}
 	const from, to = 100 << 20, 100<<20 + 99
 	part, err := h.client.GetObject(ctxT(t), &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("photo.raw"),
@@ -231,15 +241,8 @@ func TestLargeMultipartUploadIsNotHeldInMemory(t *testing.T) {
 	if growth := int64(heapInUse()) - int64(before); growth > 32<<20 {
 		t.Errorf("the heap grew by %d MiB after completing a %d MiB upload", growth>>20, parts*partSize>>20)
 	}
-	out, err := h.client.GetObject(ctxT(t), &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("photo.raw")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := md5.New()
-	n, err := io.Copy(got, out.Body)
-	out.Body.Close()
-	if err != nil || n != parts*partSize || hex.EncodeToString(got.Sum(nil)) != hex.EncodeToString(whole.Sum(nil)) {
-		t.Errorf("GET after complete: %d bytes, err %v, md5 %x; want %d bytes, md5 %x", n, err, got.Sum(nil), parts*partSize, whole.Sum(nil))
+	if n, sum, _ := getMD5(t, h, "big", "photo.raw"); n != parts*partSize || sum != `"`+hex.EncodeToString(whole.Sum(nil))+`"` {
+		t.Errorf("GET after complete: %d bytes, md5 %s; want %d bytes, md5 %x", n, sum, parts*partSize, whole.Sum(nil))
 	}
 	if n := h.svc.backend.blobs.bytes(); n != parts*partSize {
 		t.Errorf("%d bytes of bodies kept after complete, want only the object's %d", n, parts*partSize)
