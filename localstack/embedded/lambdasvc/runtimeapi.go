@@ -84,6 +84,8 @@ type runtimeAPI struct {
 	// the API; 0 (before start) admits no one. checkPeers is false only
 	// where peers cannot be identified (the service warns).
 	owner      atomic.Int64
+	ownerSet   chan struct{} // closed by the first setOwner
+	ownerOnce  sync.Once
 	checkPeers bool
 }
 
@@ -98,6 +100,7 @@ func newRuntimeAPI(logger *slog.Logger, checkPeers bool) (*runtimeAPI, error) {
 		work:       make(chan *invocation),
 		done:       make(chan struct{}),
 		initErrC:   make(chan struct{}),
+		ownerSet:   make(chan struct{}),
 		checkPeers: checkPeers,
 	}
 	// The function's runtime holds GET /next open while it waits for work
@@ -345,7 +348,15 @@ func writeRuntimeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // setOwner admits the process tree of pid (the environment's process).
-func (a *runtimeAPI) setOwner(pid int) { a.owner.Store(int64(pid)) }
+// Connections already vetted keep their verdict.
+func (a *runtimeAPI) setOwner(pid int) {
+	a.owner.Store(int64(pid))
+	a.ownerOnce.Do(func() { close(a.ownerSet) })
+}
+
+// ownerWait bounds how long a first request waits for setOwner: the
+// runtime connects once started, a moment after the process exists.
+const ownerWait = 5 * time.Second
 
 type connPeerKey struct{}
 
@@ -391,6 +402,14 @@ func (a *runtimeAPI) peerErr(r *http.Request) error {
 		return errors.New("connection of unknown origin")
 	}
 	p.once.Do(func() {
+		t := time.NewTimer(ownerWait)
+		defer t.Stop()
+		select {
+		case <-a.ownerSet:
+		case <-a.done:
+		case <-t.C:
+		case <-r.Context().Done():
+		}
 		owner := int(a.owner.Load())
 		client, cok := p.conn.RemoteAddr().(*net.TCPAddr)
 		server, sok := p.conn.LocalAddr().(*net.TCPAddr)

@@ -185,3 +185,31 @@ func TestRuntimeAPIOneWaitingNext(t *testing.T) {
 		t.Errorf("answer from a process outside the environment: %d %q, want 403 AccessDenied", status, body)
 	}
 }
+
+// TestRuntimeAPIWaitsForItsOwner: a runtime that connects in the moment
+// between its process starting and the service learning its pid is
+// admitted once the pid is known, not refused.
+func TestRuntimeAPIWaitsForItsOwner(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the peer check reads /proc")
+	}
+	a, err := newRuntimeAPI(slog.New(slog.DiscardHandler), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.shutdown()
+	type answer struct {
+		status int
+		body   string
+	}
+	got := make(chan answer, 1)
+	go func() {
+		status, body, _ := thiefRequest(t, http.MethodPost, a.addr(), runtimePrefix+"init/error", "", "", 10*time.Second)
+		got <- answer{status, body}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	a.setOwner(os.Getpid())
+	if r := <-got; r.status != http.StatusAccepted {
+		t.Errorf("init/error sent before the owner was known: %d %q, want 202", r.status, r.body)
+	}
+}
