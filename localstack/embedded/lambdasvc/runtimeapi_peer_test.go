@@ -129,10 +129,10 @@ func TestRuntimeAPIServesOnlyItsEnvironment(t *testing.T) {
 	}
 }
 
-// TestRuntimeAPIOneWaitingNext: the environment's own process may keep
-// one GET /next waiting; a second is refused rather than racing the first
-// for the event.
-func TestRuntimeAPIOneWaitingNext(t *testing.T) {
+// peerCheckedAPI is a Runtime API with the peer check on, shut down with
+// the test.
+func peerCheckedAPI(t *testing.T) *runtimeAPI {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the peer check reads /proc")
 	}
@@ -140,7 +140,15 @@ func TestRuntimeAPIOneWaitingNext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.shutdown()
+	t.Cleanup(a.shutdown)
+	return a
+}
+
+// TestRuntimeAPIOneWaitingNext: the environment's own process may keep
+// one GET /next waiting; a second is refused rather than racing the first
+// for the event.
+func TestRuntimeAPIOneWaitingNext(t *testing.T) {
+	a := peerCheckedAPI(t)
 	// This process plays the environment: its own connections are admitted.
 	a.setOwner(os.Getpid())
 	first := make(chan int, 1)
@@ -190,14 +198,7 @@ func TestRuntimeAPIOneWaitingNext(t *testing.T) {
 // between its process starting and the service learning its pid is
 // admitted once the pid is known, not refused.
 func TestRuntimeAPIWaitsForItsOwner(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the peer check reads /proc")
-	}
-	a, err := newRuntimeAPI(slog.New(slog.DiscardHandler), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.shutdown()
+	a := peerCheckedAPI(t)
 	type answer struct {
 		status int
 		body   string
