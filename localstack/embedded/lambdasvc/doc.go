@@ -16,7 +16,10 @@
 // (AWS_LAMBDA_RUNTIME_API is host:port, and aws-lambda-go sends no extra
 // header), so on Linux the server asks the kernel who is connected: the
 // client socket's inode from /proc/net/tcp must be an open fd of the
-// environment's process or a descendant (/proc/<pid>/fd). Requests with an
+// environment's process or a descendant (/proc/<pid>/fd), or, where each
+// environment has a uid of its own (the chroot-only sandbox of a container,
+// where the stack may not read other users' /proc/<pid>/fd), the socket's
+// uid in /proc/net/tcp must be the environment's. Requests with an
 // Origin header (browsers) or a Host other than AWS_LAMBDA_RUNTIME_API (DNS
 // rebinding) get 403 AccessDenied, and one GET /next may wait at a time.
 // Where /proc/net/tcp cannot be read (not Linux), the service warns once

@@ -119,7 +119,7 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	api.setOwner(cmd.Process.Pid)
+	api.setOwner(cmd.Process.Pid, uid)
 	e := &environment{
 		tmp:     tmp,
 		id:      id,

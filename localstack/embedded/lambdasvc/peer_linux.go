@@ -23,7 +23,12 @@ func peerCheckGap() string {
 }
 
 // connFromTree reports whether the client end of the loopback connection
-// client→server is a socket held open by root or one of its descendants.
+// client→server belongs to the environment whose process is root: when the
+// environment has a uid of its own (uid != 0: the chroot-only sandbox, see
+// uids.go), a socket made by that uid; else a socket held open by root or
+// one of its descendants. The uid is what works in a container: there the
+// stack is root without CAP_SYS_PTRACE and may not look into another
+// user's /proc/<pid>/fd.
 //
 // TCP has no SO_PEERCRED, but on Linux the kernel lists both ends of a
 // loopback connection in /proc/net/tcp with the socket's inode, and a
@@ -33,10 +38,13 @@ func peerCheckGap() string {
 // from root (the environment's process, which also is its PID namespace's
 // init, so orphans of the function are re-parented to it and stay in the
 // tree).
-func connFromTree(client, server *net.TCPAddr, root int) (bool, error) {
-	inode, err := socketInode(client, server)
+func connFromTree(client, server *net.TCPAddr, root, uid int) (bool, error) {
+	inode, sockUID, err := socketInode(client, server)
 	if err != nil {
 		return false, err
+	}
+	if uid != 0 {
+		return sockUID == strconv.Itoa(uid), nil
 	}
 	want := "socket:[" + inode + "]"
 	seen := map[int]bool{}
@@ -49,7 +57,10 @@ func connFromTree(client, server *net.TCPAddr, root int) (bool, error) {
 		}
 		seen[pid] = true
 		fdDir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
-		fds, _ := os.ReadDir(fdDir) // a process that just exited has none
+		fds, err := os.ReadDir(fdDir)
+		if err != nil && pid == root && !errors.Is(err, os.ErrNotExist) {
+			return false, err // not allowed to look: say so rather than refuse blindly
+		}
 		for _, fd := range fds {
 			if link, err := os.Readlink(filepath.Join(fdDir, fd.Name())); err == nil && link == want {
 				return true, nil
@@ -78,21 +89,21 @@ func childPIDs(pid int) []int {
 	return out
 }
 
-// socketInode finds the inode of the socket whose local end is client and
-// remote end is server in /proc/net/tcp (IPv4: the Runtime API listens on
-// 127.0.0.1).
-func socketInode(client, server *net.TCPAddr) (string, error) {
+// socketInode finds the inode and owner uid of the socket whose local end
+// is client and remote end is server in /proc/net/tcp (IPv4: the Runtime
+// API listens on 127.0.0.1).
+func socketInode(client, server *net.TCPAddr) (inode, uid string, err error) {
 	local, err := procNetAddr(client)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	remote, err := procNetAddr(server)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	f, err := os.Open("/proc/self/net/tcp")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -100,13 +111,13 @@ func socketInode(client, server *net.TCPAddr) (string, error) {
 		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
 		fields := strings.Fields(sc.Text())
 		if len(fields) > 9 && fields[1] == local && fields[2] == remote {
-			return fields[9], nil
+			return fields[9], fields[7], nil
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return "", fmt.Errorf("no socket %s→%s in /proc/net/tcp", client, server)
+	return "", "", fmt.Errorf("no socket %s→%s in /proc/net/tcp", client, server)
 }
 
 // procNetAddr writes addr as /proc/net/tcp does: the IPv4 address as the

@@ -11,4 +11,4 @@ func peerCheckGap() string {
 	return "not Linux: the Runtime API cannot tell the function's process from others; any local process may take its invocations"
 }
 
-func connFromTree(_, _ *net.TCPAddr, _ int) (bool, error) { return false, errors.ErrUnsupported }
+func connFromTree(_, _ *net.TCPAddr, _, _ int) (bool, error) { return false, errors.ErrUnsupported }

@@ -84,6 +84,7 @@ type runtimeAPI struct {
 	// the API; 0 (before start) admits no one. checkPeers is false only
 	// where peers cannot be identified (the service warns).
 	owner      atomic.Int64
+	ownerUID   atomic.Int64  // the environment's own uid, 0 if it has none
 	ownerSet   chan struct{} // closed by the first setOwner
 	ownerOnce  sync.Once
 	checkPeers bool
@@ -348,8 +349,10 @@ func writeRuntimeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // setOwner admits the process tree of pid (the environment's process).
-// Connections already vetted keep their verdict.
-func (a *runtimeAPI) setOwner(pid int) {
+// uid is the environment's own uid (chroot-only sandbox), or 0. Connections
+// already vetted keep their verdict.
+func (a *runtimeAPI) setOwner(pid, uid int) {
+	a.ownerUID.Store(int64(uid))
 	a.owner.Store(int64(pid))
 	a.ownerOnce.Do(func() { close(a.ownerSet) })
 }
@@ -419,12 +422,12 @@ func (a *runtimeAPI) peerErr(r *http.Request) error {
 		case !cok || !sok:
 			p.err = errors.New("not a TCP connection")
 		default:
-			ours, err := connFromTree(client, server, owner)
+			ours, err := connFromTree(client, server, owner, int(a.ownerUID.Load()))
 			switch {
 			case err != nil:
 				p.err = fmt.Errorf("cannot tell which process is connected from %s: %w", client, err)
 			case !ours:
-				p.err = fmt.Errorf("the process connected from %s is not the execution environment's (pid %d or its children)", client, owner)
+				p.err = fmt.Errorf("the process connected from %s is not the execution environment's (pid %d or its children; uid %d if not 0)", client, owner, a.ownerUID.Load())
 			}
 		}
 	})

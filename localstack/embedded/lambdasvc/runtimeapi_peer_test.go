@@ -50,7 +50,14 @@ func TestRuntimeAPIServesOnlyItsEnvironment(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the peer check reads /proc")
 	}
-	s := newStack(t, Options{})
+	t.Run("default", func(t *testing.T) { runtimeAPITheft(t, newStack(t, Options{})) })
+	// In a container (chroot only) the environment is told by its own uid:
+	// the stack may not read another user's /proc/<pid>/fd there.
+	t.Run("chroot only", func(t *testing.T) { runtimeAPITheft(t, chrootStack(t)) })
+}
+
+// runtimeAPITheft is TestRuntimeAPIServesOnlyItsEnvironment on s.
+func runtimeAPITheft(t *testing.T, s *stack) {
 	s.create(t, "target", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(5) })
 	first := s.invoke(t, "target", map[string]any{"echo": "warm-up"})
 	if first.out.FunctionError != nil {
@@ -150,7 +157,7 @@ func peerCheckedAPI(t *testing.T) *runtimeAPI {
 func TestRuntimeAPIOneWaitingNext(t *testing.T) {
 	a := peerCheckedAPI(t)
 	// This process plays the environment: its own connections are admitted.
-	a.setOwner(os.Getpid())
+	a.setOwner(os.Getpid(), 0)
 	first := make(chan int, 1)
 	go func() {
 		status, _, _ := thiefRequest(t, http.MethodGet, a.addr(), runtimePrefix+"invocation/next", "", "", 10*time.Second)
@@ -185,12 +192,24 @@ func TestRuntimeAPIOneWaitingNext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
-	a.setOwner(child.Process.Pid)
+	a.setOwner(child.Process.Pid, 0)
 	status, body, _ := thiefRequest(t, http.MethodPost, a.addr(), runtimePrefix+"invocation/req-1/response", "", "", 5*time.Second)
 	var doc errorDoc
 	_ = json.Unmarshal([]byte(body), &doc)
 	if status != http.StatusForbidden || doc.ErrorType != "AccessDenied" {
 		t.Errorf("answer from a process outside the environment: %d %q, want 403 AccessDenied", status, body)
+	}
+}
+
+// TestRuntimeAPIOwnUIDDecides: an environment with a uid of its own is
+// told by it: a connection of another uid is refused even from the owner's
+// process tree.
+func TestRuntimeAPIOwnUIDDecides(t *testing.T) {
+	a := peerCheckedAPI(t)
+	a.setOwner(os.Getpid(), os.Geteuid()+12345)
+	status, body, _ := thiefRequest(t, http.MethodPost, a.addr(), runtimePrefix+"init/error", "", "", 5*time.Second)
+	if status != http.StatusForbidden {
+		t.Errorf("a connection of uid %d to an environment of uid %d: %d %q, want 403", os.Geteuid(), os.Geteuid()+12345, status, body)
 	}
 }
 
@@ -209,7 +228,7 @@ func TestRuntimeAPIWaitsForItsOwner(t *testing.T) {
 		got <- answer{status, body}
 	}()
 	time.Sleep(200 * time.Millisecond)
-	a.setOwner(os.Getpid())
+	a.setOwner(os.Getpid(), 0)
 	if r := <-got; r.status != http.StatusAccepted {
 		t.Errorf("init/error sent before the owner was known: %d %q, want 202", r.status, r.body)
 	}
