@@ -6,7 +6,9 @@
 // streamed to a file in a directory of the service's own (WithDataDir;
 // default a temporary directory), and a body is deleted once no object
 // version refers to it. Multipart uploads stream their parts there too
-// (multipart.go). The directory goes on Close.
+// (multipart.go). The directory goes on Close. As on S3, one PUT (object
+// or part) takes at most 5 GiB: a longer declared length gets
+// EntityTooLarge before the body is read.
 //
 // Notifications follow AWS:
 //

@@ -1,17 +1,20 @@
 package s3svc
 
 import (
+	"bufio"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -261,5 +264,37 @@ func TestLargeMultipartUploadIsNotHeldInMemory(t *testing.T) {
 	}
 	if n := h.svc.backend.blobs.bytes(); n != parts*partSize {
 		t.Errorf("%d bytes of bodies kept after an abort, want only the object's %d", n, parts*partSize)
+	}
+}
+
+// TestPutOverFiveGiBIsRefused: S3 takes at most 5 GiB in one PUT (object or
+// part) and says so from the length alone, with EntityTooLarge, before any
+// of the body is sent.
+func TestPutOverFiveGiBIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.mkBucket(t, "big")
+	up, err := h.client.CreateMultipartUpload(ctxT(t), &s3.CreateMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("part.raw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/big/huge.raw", "/big/part.raw?partNumber=1&uploadId=" + aws.ToString(up.UploadId)} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", path, strings.TrimPrefix(h.url, "http://"), int64(5<<30)+1)
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			conn.Close()
+			t.Errorf("PUT %s of 5 GiB + 1 byte: %v, want 400 EntityTooLarge at once", path, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		conn.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>EntityTooLarge</Code>") {
+			t.Errorf("PUT %s of 5 GiB + 1 byte: %d %s, want 400 EntityTooLarge", path, resp.StatusCode, body)
+		}
 	}
 }

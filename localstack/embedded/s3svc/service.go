@@ -94,6 +94,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveNotification(w, r, req.bucket)
 		return
 	}
+	if e := checkUploadSize(r, req); e != nil {
+		// The body is not read: the connection cannot carry another request.
+		setRequestIDs(w)
+		w.Header().Set("Connection", "close")
+		writeError(w, r, e)
+		return
+	}
 	if s.injectFault(w, r, req) {
 		return
 	}
