@@ -171,28 +171,40 @@ func (e *environment) reap() {
 	if kerr := killGroup(e.pid); kerr != nil {
 		e.log.Warn("could not kill process group", "err", kerr)
 	}
-	t := time.NewTimer(2 * time.Second)
-	for _, p := range e.pumps {
-		select {
-		case <-p.done:
-		case <-t.C:
-			// Someone outside the group (setsid) keeps the pipe: stop reading.
-			p.f.Close()
-			<-p.done
+	swept := true
+	if e.uid != 0 {
+		// Without a PID namespace a child that left the group (setsid)
+		// lives on: everything running as the environment's uid goes.
+		if err := e.spec.sandbox.sweepUID(e.uid); err != nil {
+			swept = false
+			e.log.Warn("could not kill what is left running as the environment's uid", "uid", e.uid, "err", err)
 		}
+	}
+	t := time.NewTimer(2 * time.Second)
+	expired := false
+	for _, p := range e.pumps {
+		if !expired {
+			select {
+			case <-p.done:
+				continue
+			case <-t.C:
+				// One timer for all pumps: once it fired, it never fires
+				// again, so the rest are closed without waiting.
+				expired = true
+			}
+		}
+		// Someone outside the group (setsid) keeps the pipe: stop reading.
+		p.f.Close()
+		<-p.done
 	}
 	t.Stop()
 	for _, p := range e.pumps {
 		p.f.Close()
 	}
 	e.api.shutdown()
-	if e.uid != 0 {
-		if err := e.spec.sandbox.sweepUID(e.uid); err != nil {
-			// Keep the uid out of the pool: something may still run as it.
-			e.log.Warn("could not kill what is left running as the environment's uid", "uid", e.uid, "err", err)
-		} else {
-			e.spec.sandbox.uids.release(e.uid)
-		}
+	if e.uid != 0 && swept {
+		// Not after a failed sweep: something may still run as it.
+		e.spec.sandbox.uids.release(e.uid)
 	}
 	if e.cgroup != nil {
 		e.oom = e.cgroup.oomKilled()

@@ -412,3 +412,24 @@ func TestSandboxChrootOnlyEnvironmentsCannotSignalEachOther(t *testing.T) {
 		t.Errorf("the victim's process %d was killed by another function's kill(-1) (now served by %d)", victim.resp.PID, again.resp.PID)
 	}
 }
+
+// TestSandboxChrootOnlySweepsWhatIsLeft: a process a function moved out of
+// its process group (setsid) survives the group's kill; without a PID
+// namespace nothing else would end it, and it would hold the environment's
+// uid into the next environment that gets it. Reaping the environment
+// kills everything left running as its uid.
+func TestSandboxChrootOnlySweepsWhatIsLeft(t *testing.T) {
+	st := chrootStack(t)
+	st.create(t, "escaper", nil)
+	r := st.invoke(t, "escaper", map[string]any{"spawn": true, "escape": true})
+	if r.out.FunctionError != nil || r.resp.ChildPID == 0 {
+		t.Fatalf("spawn: %s", r.out.Payload)
+	}
+	if !processRunning(r.resp.ChildPID) {
+		t.Fatalf("the escaped child %d is not running", r.resp.ChildPID)
+	}
+	// The environment ends (the function exits); its reaping must end the
+	// child too.
+	st.invoke(t, "escaper", map[string]any{"exit": 3})
+	waitGone(t, r.resp.ChildPID)
+}

@@ -33,6 +33,7 @@ type event struct {
 	Env      []string        `json:"env"`   // report these variables
 	EnvNames bool            `json:"env_names"`
 	Spawn    bool            `json:"spawn"`    // start a child that sleeps (must die with the group)
+	Escape   bool            `json:"escape"`   // with spawn: the child leaves the group (setsid)
 	KillAll  bool            `json:"kill_all"` // kill(-1, SIGKILL): every process this one may signal
 	Print    string          `json:"print"`    // write this line to stdout and stderr
 	// BogusPost posts a response for a made-up request id to the Runtime
@@ -153,7 +154,7 @@ func handle(ctx context.Context, ev event) (any, error) {
 		sort.Strings(resp.EnvNames)
 	}
 	if ev.Spawn {
-		pid, err := spawnSleeper()
+		pid, err := spawnSleeper(ev.Escape)
 		if err != nil {
 			return nil, err
 		}
@@ -223,15 +224,20 @@ func writeMiB(path string, n int) error {
 }
 
 // spawnSleeper starts a copy of this binary that only sleeps, in the same
-// process group, and returns its pid.
-func spawnSleeper() (int, error) {
+// process group (or, with escape, a session of its own), and returns its
+// pid.
+func spawnSleeper(escape bool) (int, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return 0, err
+		// No /proc (a chroot-only sandbox): the path it was started by.
+		self = os.Args[0]
 	}
 	p, err := os.StartProcess(self, []string{self}, &os.ProcAttr{
-		Env:   []string{"ECHOFN_SLEEPER=1"},
-		Files: []*os.File{nil, os.Stdout, os.Stderr},
+		Env: []string{"ECHOFN_SLEEPER=1"},
+		// The function's own stdin: a closed fd 0 with no /dev/null to
+		// open (a chroot-only sandbox) stops a Go child at start.
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Sys:   &syscall.SysProcAttr{Setsid: escape},
 	})
 	if err != nil {
 		return 0, err
