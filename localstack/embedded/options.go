@@ -3,6 +3,7 @@ package embedded
 import (
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
@@ -25,6 +26,7 @@ type config struct {
 	origins        []string
 	functionOutput io.Writer
 	starting       bool
+	slowClient     time.Duration
 }
 
 // WithAddr sets the listen address (default 127.0.0.1:0). A non-loopback
@@ -70,3 +72,9 @@ func WithAllowedOrigins(origins ...string) Option {
 
 // DefaultRegion is the stand-in's region unless WithRegion says otherwise.
 const DefaultRegion = defaults.Region
+
+// WithSlowClientTimeout sets how long a client may send nothing before
+// its connection is closed: headers not finished, an upload's body
+// stalled, a keep-alive connection idle (default 30 s). An upload that
+// keeps sending is never cut, however long it takes.
+func WithSlowClientTimeout(d time.Duration) Option { return func(c *config) { c.slowClient = d } }

@@ -37,7 +37,11 @@ func (g *originGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "origin "+origin+" is not allowed: the stack serves local web pages only (see embedded.WithAllowedOrigins)", http.StatusForbidden)
 		return
 	}
-	g.next.ServeHTTP(&corsWriter{ResponseWriter: w, origin: origin}, r)
+	cw := &corsWriter{ResponseWriter: w, origin: origin}
+	g.next.ServeHTTP(cw, r)
+	// A handler that wrote nothing (HEAD answers, bodiless 200s) leaves
+	// net/http to send the headers after it returns: rewrite them now.
+	cw.fix()
 }
 
 func (g *originGuard) hostAllowed(hostport string) bool {

@@ -95,3 +95,35 @@ func TestStartingHealth(t *testing.T) {
 		t.Errorf("after Ready: %s, want running for both", got)
 	}
 }
+
+// TestHeadAnswersAllowOnlyTheOrigin: HEAD answers have no body, so the
+// CORS rewrite must not depend on one being written: gofakes3's "*" is
+// dropped for a client without Origin and narrowed to the local page's
+// origin for one with it, as for GET.
+func TestHeadAnswersAllowOnlyTheOrigin(t *testing.T) {
+	srv := startServer(t)
+	ctx := context.Background()
+	c, _ := clients(srv)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("photos")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("photos"), Key: aws.String("a.jpg"), Body: strings.NewReader("jpeg")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/photos/a.jpg", "/photos", "/photos/missing.jpg"} {
+		for _, origin := range []string{"", "http://localhost:3000"} {
+			req, _ := http.NewRequest(http.MethodHead, srv.Endpoint()+path, nil)
+			if origin != "" {
+				req.Header.Set("Origin", origin)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != origin {
+				t.Errorf("HEAD %s with Origin %q (status %d): Access-Control-Allow-Origin %q, want %q", path, origin, resp.StatusCode, got, origin)
+			}
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
+	"github.com/facevec/facevec/localstack/embedded/internal/slowclient"
 	"github.com/facevec/facevec/localstack/embedded/lambdasvc"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 	"github.com/facevec/facevec/localstack/embedded/s3vectorssvc"
@@ -120,14 +121,13 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 	srv.s3, srv.lambda = s3, lam
 	srv.vectors = s3vectorssvc.New(cfg.region, s3svc.DefaultAccountID, cfg.logger)
 
-	srv.http = &http.Server{
+	srv.http = slowclient.Bound(&http.Server{
 		Handler: &originGuard{
 			next:    &router{s3: s3, lambda: lam, vectors: srv.vectors, region: cfg.region, log: log, starting: &srv.starting},
 			origins: cfg.origins,
 		},
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}, cfg.slowClient)
 	go func() {
 		defer close(srv.served)
 		if err := srv.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

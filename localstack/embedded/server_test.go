@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -229,5 +230,38 @@ func TestFaultsReachS3(t *testing.T) {
 	}
 	if faults.Injected() != 1 {
 		t.Fatalf("Injected = %d, want 1", faults.Injected())
+	}
+}
+
+// TestStalledUploadIsCut: a client that sends an upload's headers and part
+// of its body, then nothing, loses the connection after the slow-client
+// timeout instead of holding it (and the stack's goroutine) forever.
+func TestStalledUploadIsCut(t *testing.T) {
+	srv := startServer(t, WithSlowClientTimeout(300*time.Millisecond))
+	c, _ := clients(srv)
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("photos")}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.Endpoint(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "PUT /photos/a.jpg HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\njpeg"); err != nil {
+		t.Fatal(err)
+	}
+	// Generous for a loaded machine; without a limit it never closes.
+	const patience = 10 * time.Second
+	_ = conn.SetReadDeadline(time.Now().Add(patience))
+	answer, err := io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("a stalled upload still holds its connection after %v", patience)
+	}
+	if strings.Contains(string(answer), "200 OK") {
+		t.Errorf("a truncated upload was stored: %q", answer)
+	}
+	if _, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("photos"), Key: aws.String("a.jpg")}); err == nil {
+		t.Error("the truncated upload was stored")
 	}
 }

@@ -39,20 +39,22 @@ type environmentInput struct {
 }
 
 type createFunctionInput struct {
-	FunctionName  string             `json:"FunctionName"`
-	Runtime       string             `json:"Runtime"`
-	Role          string             `json:"Role"`
-	Handler       string             `json:"Handler"`
-	Description   string             `json:"Description"`
-	PackageType   string             `json:"PackageType"`
-	Code          *functionCodeInput `json:"Code"`
-	Timeout       *int               `json:"Timeout"`
-	MemorySize    *int               `json:"MemorySize"`
-	Publish       bool               `json:"Publish"`
-	Environment   *environmentInput  `json:"Environment"`
-	Architectures []string           `json:"Architectures"`
-	Layers        []string           `json:"Layers"`
-	Tags          map[string]string  `json:"Tags"`
+	FunctionName string             `json:"FunctionName"`
+	Runtime      string             `json:"Runtime"`
+	Role         string             `json:"Role"`
+	Handler      string             `json:"Handler"`
+	Description  string             `json:"Description"`
+	PackageType  string             `json:"PackageType"`
+	Code         *functionCodeInput `json:"Code"`
+	Timeout      *int               `json:"Timeout"`
+	MemorySize   *int               `json:"MemorySize"`
+	// EphemeralStorage is /tmp's size (Size in MB, 512 to 10240).
+	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	Publish          bool              `json:"Publish"`
+	Environment      *environmentInput `json:"Environment"`
+	Architectures    []string          `json:"Architectures"`
+	Layers           []string          `json:"Layers"`
+	Tags             map[string]string `json:"Tags"`
 }
 
 func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ []string) {
@@ -72,7 +74,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ []str
 	}
 	st := functionState{
 		Runtime: in.Runtime, Role: in.Role, Handler: in.Handler, Description: in.Description,
-		Timeout: 3, MemorySize: 128, Architectures: in.Architectures,
+		Timeout: 3, MemorySize: 128, EphemeralMB: DefaultEphemeralStorageMB, Architectures: in.Architectures,
 	}
 	if st.Role == "" {
 		// IAM is not emulated; a placeholder keeps the shape AWS returns.
@@ -83,6 +85,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ []str
 	}
 	if in.MemorySize != nil {
 		st.MemorySize = *in.MemorySize
+	}
+	if in.EphemeralStorage != nil {
+		st.EphemeralMB = in.EphemeralStorage.Size
 	}
 	if len(st.Architectures) == 0 {
 		st.Architectures = []string{"x86_64"}
@@ -96,6 +101,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ []str
 		checkCode(in.Code),
 		checkTimeout(st.Timeout),
 		checkMemory(st.MemorySize),
+		checkEphemeralStorage(st.EphemeralMB),
 		checkArchitectures(st.Architectures),
 		checkEnv(st.Env),
 		checkLayers(in.Layers),
@@ -447,15 +453,17 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request, arg
 }
 
 type updateFunctionConfigurationInput struct {
-	Runtime     *string           `json:"Runtime"`
-	Role        *string           `json:"Role"`
-	Handler     *string           `json:"Handler"`
-	Description *string           `json:"Description"`
-	Timeout     *int              `json:"Timeout"`
-	MemorySize  *int              `json:"MemorySize"`
-	Environment *environmentInput `json:"Environment"`
-	Layers      []string          `json:"Layers"`
-	RevisionID  string            `json:"RevisionId"`
+	Runtime     *string `json:"Runtime"`
+	Role        *string `json:"Role"`
+	Handler     *string `json:"Handler"`
+	Description *string `json:"Description"`
+	Timeout     *int    `json:"Timeout"`
+	MemorySize  *int    `json:"MemorySize"`
+	// EphemeralStorage is /tmp's size (Size in MB, 512 to 10240).
+	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	Environment      *environmentInput `json:"Environment"`
+	Layers           []string          `json:"Layers"`
+	RevisionID       string            `json:"RevisionId"`
 }
 
 func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request, args []string) {
@@ -489,12 +497,15 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 	if in.MemorySize != nil {
 		st.MemorySize = *in.MemorySize
 	}
+	if in.EphemeralStorage != nil {
+		st.EphemeralMB = in.EphemeralStorage.Size
+	}
 	if in.Environment != nil {
 		// Like Lambda: the given variables replace all of them.
 		st.Env = maps.Clone(in.Environment.Variables)
 	}
 	aerr = firstError(f.checkRevisionLocked(in.RevisionID), checkRuntime(st.Runtime), checkTimeout(st.Timeout),
-		checkMemory(st.MemorySize), checkEnv(st.Env), checkLayers(in.Layers))
+		checkMemory(st.MemorySize), checkEphemeralStorage(st.EphemeralMB), checkEnv(st.Env), checkLayers(in.Layers))
 	if aerr != nil {
 		f.mu.Unlock()
 		writeError(w, aerr)

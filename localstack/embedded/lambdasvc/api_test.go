@@ -473,3 +473,35 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestEphemeralStorageIsConfigured: EphemeralStorage.Size (512 to 10240 MB)
+// is taken by CreateFunction and UpdateFunctionConfiguration and shown in
+// the configuration, as Lambda does; other sizes are refused.
+func TestEphemeralStorageIsConfigured(t *testing.T) {
+	s := newStack(t, Options{})
+	out := s.create(t, "scratch", func(in *lambda.CreateFunctionInput) {
+		in.EphemeralStorage = &types.EphemeralStorage{Size: aws.Int32(2048)}
+	})
+	if got := aws.ToInt32(out.EphemeralStorage.Size); got != 2048 {
+		t.Errorf("CreateFunction: EphemeralStorage %d, want 2048", got)
+	}
+	ctx := context.Background()
+	upd, err := s.client.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("scratch"), EphemeralStorage: &types.EphemeralStorage{Size: aws.Int32(10240)},
+	})
+	if err != nil || aws.ToInt32(upd.EphemeralStorage.Size) != 10240 {
+		t.Fatalf("UpdateFunctionConfiguration to 10240: %v, %+v", err, upd)
+	}
+	for _, size := range []int32{511, 10241} {
+		_, err := s.client.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+			FunctionName: aws.String("scratch"), EphemeralStorage: &types.EphemeralStorage{Size: aws.Int32(size)},
+		})
+		if httpStatus(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "ephemeralStorage.size") {
+			t.Errorf("EphemeralStorage %d: %v, want 400 naming ephemeralStorage.size", size, err)
+		}
+	}
+	got, err := s.client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("scratch")})
+	if err != nil || aws.ToInt32(got.EphemeralStorage.Size) != 10240 {
+		t.Errorf("after refused updates: %v, EphemeralStorage %+v, want 10240", err, got)
+	}
+}

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,5 +152,30 @@ func TestStaleWorkDirRemoved(t *testing.T) {
 	defer svc2.Close()
 	if _, err := os.Stat(svc.workDir); err != nil {
 		t.Errorf("a live stack's work directory was removed: %v", err)
+	}
+}
+
+// TestEscapedChildDoesNotHangTheEnvironment: a child that left the
+// function's process group (setsid) and keeps stdout and stderr open
+// outlives the group's kill. Reaping stops reading both pipes after a
+// grace period; it waited for ever on the second one (its one timer had
+// fired for the first), and the invocation never returned.
+func TestEscapedChildDoesNotHangTheEnvironment(t *testing.T) {
+	st := newStack(t, Options{NoSandbox: true})
+	st.create(t, "escaper", nil)
+	r := st.invoke(t, "escaper", map[string]any{"spawn": true, "escape": true})
+	if r.out.FunctionError != nil || r.resp.ChildPID == 0 {
+		t.Fatalf("spawn: %s", r.out.Payload)
+	}
+	// Nothing of the stand-in's kills it without a sandbox: the test does.
+	t.Cleanup(func() { _ = syscall.Kill(r.resp.ChildPID, syscall.SIGKILL) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := st.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("escaper"), Payload: []byte(`{"exit":3}`)})
+	if err != nil {
+		t.Fatalf("the invocation whose runtime exited did not return: %v", err)
+	}
+	if !strings.Contains(string(out.Payload), "Runtime.ExitError") {
+		t.Errorf("exit 3: %s, want Runtime.ExitError", out.Payload)
 	}
 }

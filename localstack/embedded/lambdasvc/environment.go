@@ -37,6 +37,9 @@ type environment struct {
 	status   *os.File
 	initFail string
 	initCode int
+	// uid is the environment's own uid (chrootOnly), 0 when it runs as
+	// Lambda's; swept and returned to the pool by reap.
+	uid int
 
 	pumps   []*pipePump                // stdout, stderr
 	served  int                        // invocations handed over; only its holder touches it
@@ -57,7 +60,7 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("create /tmp of the environment: %w", err)
 	}
-	api, err := newRuntimeAPI(logger)
+	api, err := newRuntimeAPI(logger, sp.checkPeers)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
@@ -87,8 +90,9 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 	}
 	var cg memCgroup
 	var status *os.File
+	var uid int
 	if sp.sandbox.active() {
-		cg, status, err = sandboxCommand(id, sp, cmd, tmp)
+		cg, status, uid, err = sandboxCommand(id, sp, cmd, tmp)
 	}
 	if err == nil {
 		err = cmd.Start()
@@ -109,9 +113,13 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		if cg != nil {
 			cg.remove()
 		}
+		if uid != 0 {
+			sp.sandbox.uids.release(uid) // nothing ran as it
+		}
 		os.RemoveAll(tmp)
 		return nil, err
 	}
+	api.setOwner(cmd.Process.Pid, uid)
 	e := &environment{
 		tmp:     tmp,
 		id:      id,
@@ -124,6 +132,7 @@ func startEnvironment(id int64, sp *spec, logs *logRing, logger *slog.Logger) (*
 		exited:  make(chan struct{}),
 		cgroup:  cg,
 		status:  status,
+		uid:     uid,
 	}
 	emit := func(stream string) func([]byte) {
 		return func(line []byte) {
@@ -162,25 +171,50 @@ func (e *environment) reap() {
 	if kerr := killGroup(e.pid); kerr != nil {
 		e.log.Warn("could not kill process group", "err", kerr)
 	}
-	t := time.NewTimer(2 * time.Second)
-	for _, p := range e.pumps {
-		select {
-		case <-p.done:
-		case <-t.C:
-			// Someone outside the group (setsid) keeps the pipe: stop reading.
-			p.f.Close()
-			<-p.done
+	swept := true
+	if e.uid != 0 {
+		// Without a PID namespace a child that left the group (setsid)
+		// lives on: everything running as the environment's uid goes.
+		if err := e.spec.sandbox.sweepUID(e.uid); err != nil {
+			swept = false
+			e.log.Warn("could not kill what is left running as the environment's uid", "uid", e.uid, "err", err)
 		}
+	}
+	t := time.NewTimer(2 * time.Second)
+	expired := false
+	for _, p := range e.pumps {
+		if !expired {
+			select {
+			case <-p.done:
+				continue
+			case <-t.C:
+				// One timer for all pumps: once it fired, it never fires
+				// again, so the rest are closed without waiting.
+				expired = true
+			}
+		}
+		// Someone outside the group (setsid) keeps the pipe: stop reading.
+		p.f.Close()
+		<-p.done
 	}
 	t.Stop()
 	for _, p := range e.pumps {
 		p.f.Close()
 	}
 	e.api.shutdown()
+	if e.uid != 0 && swept {
+		// Not after a failed sweep: something may still run as it.
+		e.spec.sandbox.uids.release(e.uid)
+	}
 	if e.cgroup != nil {
 		e.oom = e.cgroup.oomKilled()
 		if cerr := e.cgroup.remove(); cerr != nil {
 			e.log.Warn("could not remove the environment's memory cgroup", "err", cerr)
+		}
+	}
+	for _, extra := range []string{e.tmp + tmpImageSuffix, e.tmp + tmpDirSuffix} {
+		if rerr := os.RemoveAll(extra); rerr != nil {
+			e.log.Warn("could not remove the environment's /tmp storage", "path", extra, "err", rerr)
 		}
 	}
 	if rerr := os.RemoveAll(e.tmp); rerr != nil {
@@ -316,34 +350,44 @@ func (e *environment) run(inv *invocation, initTimeout time.Duration, closing <-
 // cgroupSeq numbers the environments' memory cgroups.
 var cgroupSeq atomic.Int64
 
-func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (memCgroup, *os.File, error) {
+func sandboxCommand(id int64, sp *spec, cmd *exec.Cmd, tmp string) (cg memCgroup, status *os.File, uid int, err error) {
 	cfg := sandboxConfig{
-		Root: tmp, Code: sp.codeDir, TmpBytes: DefaultEphemeralStorageMB << 20,
+		Root: tmp, Code: sp.codeDir, TmpBytes: int64(sp.tmpMB) << 20,
 		UID: sandboxUID, GID: sandboxGID, Env: cmd.Env, InUserNS: sp.sandbox.userNS != nil,
 		NoMounts: sp.sandbox.chrootOnly,
 	}
 	if cfg.NoMounts {
 		if err := buildRootOnDisk(tmp, sp.codeDir); err != nil {
-			return nil, nil, fmt.Errorf("build the environment's root filesystem: %w", err)
+			return nil, nil, 0, fmt.Errorf("build the environment's root filesystem: %w", err)
 		}
+		// No PID namespace: a uid of its own (uids.go).
+		if uid, err = sp.sandbox.uids.acquire(); err != nil {
+			return nil, nil, 0, err
+		}
+		cfg.UID = uid
+	} else if err := sp.sandbox.prepareTmp(tmp, &cfg); err != nil {
+		return nil, nil, 0, fmt.Errorf("the environment's /tmp: %w", err)
 	}
-	var cg memCgroup
+	fail := func(err error) (memCgroup, *os.File, int, error) {
+		if cg != nil {
+			cg.remove()
+		}
+		if uid != 0 {
+			sp.sandbox.uids.release(uid)
+		}
+		return nil, nil, 0, err
+	}
 	if sp.sandbox.memory != nil {
-		var err error
 		// Numbered per process, not per service: two stacks in one process
 		// (an e2e run) number their environments alike.
 		name := fmt.Sprintf("facevec-lambda-%d-%d", os.Getpid(), cgroupSeq.Add(1))
 		if cg, err = sp.sandbox.memory.create(name, int64(sp.memoryMB)<<20); err != nil {
-			return nil, nil, fmt.Errorf("memory cgroup for the environment (%s): %w", sp.sandbox.memory, err)
+			return fail(fmt.Errorf("memory cgroup for the environment (%s): %w", sp.sandbox.memory, err))
 		}
 		cfg.Procs = cg.procsFile()
 	}
-	status, err := sp.sandbox.command(cmd, cfg)
-	if err != nil {
-		if cg != nil {
-			cg.remove()
-		}
-		return nil, nil, err
+	if status, err = sp.sandbox.command(cmd, cfg); err != nil {
+		return fail(err)
 	}
-	return cg, status, nil
+	return cg, status, uid, nil
 }

@@ -33,6 +33,7 @@ type function struct {
 type functionState struct {
 	Runtime, Role, Handler, Description string
 	Timeout, MemorySize                 int
+	EphemeralMB                         int // EphemeralStorage.Size: /tmp in MB
 	Env                                 map[string]string
 	Architectures                       []string
 	CodeSha256                          string
@@ -51,6 +52,7 @@ type spec struct {
 	codeDir  string
 	timeout  time.Duration
 	memoryMB int
+	tmpMB    int      // EphemeralStorage.Size: the size of /tmp
 	tmpRoot  string   // each environment gets its own /tmp below it
 	baseEnv  []string // what Lambda defines
 	userEnv  []string // Environment.Variables, KEY=value, sorted
@@ -58,6 +60,9 @@ type spec struct {
 	// child processes.
 	sandbox *sandboxer
 	output  *lockedWriter // Options.FunctionOutput, or nil
+	// checkPeers: the Runtime API serves only the environment's own
+	// processes (false where it cannot tell them apart, with a warning).
+	checkPeers bool
 }
 
 // environ is the complete environment of one process: Lambda's variables
@@ -124,16 +129,18 @@ func (s *Service) buildSpec(f *function, st *functionState) *spec {
 		user = append(user, k+"="+st.Env[k])
 	}
 	return &spec{
-		name:     f.name,
-		arn:      f.arn,
-		codeDir:  st.codeDir,
-		tmpRoot:  filepath.Join(f.dir, "tmp"),
-		timeout:  time.Duration(st.Timeout) * time.Second,
-		memoryMB: st.MemorySize,
-		baseEnv:  base,
-		userEnv:  user,
-		sandbox:  s.sandbox,
-		output:   s.output,
+		name:       f.name,
+		arn:        f.arn,
+		codeDir:    st.codeDir,
+		tmpRoot:    filepath.Join(f.dir, "tmp"),
+		timeout:    time.Duration(st.Timeout) * time.Second,
+		memoryMB:   st.MemorySize,
+		tmpMB:      st.EphemeralMB,
+		baseEnv:    base,
+		userEnv:    user,
+		sandbox:    s.sandbox,
+		output:     s.output,
+		checkPeers: s.checkPeers,
 	}
 }
 
@@ -204,7 +211,7 @@ func (f *function) configuration() functionConfiguration {
 		LastUpdateStatus: "Successful",
 		PackageType:      "Zip",
 		Architectures:    slices.Clone(st.Architectures),
-		EphemeralStorage: ephemeralStorage{Size: 512},
+		EphemeralStorage: ephemeralStorage{Size: st.EphemeralMB},
 		LoggingConfig:    loggingConfig{LogFormat: "Text", LogGroup: "/aws/lambda/" + f.name},
 	}
 	if len(st.Env) > 0 {

@@ -1,8 +1,10 @@
 package lambdasvc
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -12,7 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/facevec/facevec/localstack/embedded/internal/slowclient"
 )
 
 // maxResponsePayload is Lambda's limit for a synchronous response.
@@ -48,6 +53,17 @@ type runtimeResult struct {
 // an invocation is handed over on work; the runtime answers with
 // .../{id}/response or .../{id}/error, or reports a failed start with
 // .../init/error.
+//
+// Only the environment's own processes may use it. Any local process (or a
+// web page, through the browser) can reach a loopback port, and whoever
+// takes GET /next gets the event and can post the answer. The runtime
+// cannot prove who it is with a header or a path (aws-lambda-go sends
+// neither, and AWS_LAMBDA_RUNTIME_API is only host:port), so the server
+// asks the kernel instead: a connection is served only when its client
+// socket belongs to the environment's process tree (connFromTree). On top:
+// a request carrying Origin (a browser) or a Host other than the address
+// given in AWS_LAMBDA_RUNTIME_API (DNS rebinding) is refused, and only one
+// GET /next may wait at a time.
 type runtimeAPI struct {
 	ln   net.Listener
 	srv  *http.Server
@@ -62,25 +78,42 @@ type runtimeAPI struct {
 	initErr   *runtimeResult
 	initErrC  chan struct{} // closed when the runtime posted init/error
 	closeOnce sync.Once
+	waiting   bool // a GET /next is waiting for work
+
+	// owner is the pid of the environment's process, whose tree may use
+	// the API; 0 (before start) admits no one. checkPeers is false only
+	// where peers cannot be identified (the service warns).
+	owner      atomic.Int64
+	ownerUID   atomic.Int64  // the environment's own uid, 0 if it has none
+	ownerSet   chan struct{} // closed by the first setOwner
+	ownerOnce  sync.Once
+	checkPeers bool
 }
 
-func newRuntimeAPI(logger *slog.Logger) (*runtimeAPI, error) {
+func newRuntimeAPI(logger *slog.Logger, checkPeers bool) (*runtimeAPI, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for runtime API: %w", err)
 	}
 	a := &runtimeAPI{
-		ln:       ln,
-		log:      logger,
-		work:     make(chan *invocation),
-		done:     make(chan struct{}),
-		initErrC: make(chan struct{}),
+		ln:         ln,
+		log:        logger,
+		work:       make(chan *invocation),
+		done:       make(chan struct{}),
+		initErrC:   make(chan struct{}),
+		ownerSet:   make(chan struct{}),
+		checkPeers: checkPeers,
 	}
-	a.srv = &http.Server{
-		Handler:           a,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
+	// The function's runtime holds GET /next open while it waits for work
+	// (no body, so no limit applies); a stalled answer is cut.
+	a.srv = slowclient.Bound(&http.Server{
+		Handler:  a,
+		ErrorLog: log.New(io.Discard, "", 0),
+		// Each connection is vetted once, on its first request.
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connPeerKey{}, &connPeer{conn: c})
+		},
+	}, 0)
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
 }
@@ -107,6 +140,9 @@ func (a *runtimeAPI) ready() time.Time {
 const runtimePrefix = "/2018-06-01/runtime/"
 
 func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !a.admit(w, r) {
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, runtimePrefix)
 	if !ok {
 		writeRuntimeError(w, http.StatusNotFound, "InvalidRequest", fmt.Sprintf("%s %s is not part of the Runtime API (2018-06-01)", r.Method, r.URL.Path))
@@ -151,11 +187,23 @@ func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("State transition from %s to Ready failed for runtime. Error: State transition is not allowed", state))
 		return
 	}
+	if a.waiting {
+		a.mu.Unlock()
+		writeRuntimeError(w, http.StatusForbidden, "InvalidStateTransition",
+			"State transition from Ready to Ready failed for runtime. Error: another GET /next is already waiting")
+		return
+	}
+	a.waiting = true
 	a.nexts++
 	if a.readyAt.IsZero() {
 		a.readyAt = time.Now()
 	}
 	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.waiting = false
+		a.mu.Unlock()
+	}()
 
 	var inv *invocation
 	select {
@@ -298,4 +346,90 @@ func writeRuntimeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// setOwner admits the process tree of pid (the environment's process).
+// uid is the environment's own uid (chroot-only sandbox), or 0. Connections
+// already vetted keep their verdict.
+func (a *runtimeAPI) setOwner(pid, uid int) {
+	a.ownerUID.Store(int64(uid))
+	a.owner.Store(int64(pid))
+	a.ownerOnce.Do(func() { close(a.ownerSet) })
+}
+
+// ownerWait bounds how long a first request waits for setOwner: the
+// runtime connects once started, a moment after the process exists.
+const ownerWait = 5 * time.Second
+
+type connPeerKey struct{}
+
+// connPeer is the verdict on one connection, reached on its first request.
+type connPeer struct {
+	conn net.Conn
+	once sync.Once
+	err  error // nil: the environment's own process
+}
+
+// admit answers 403 to a request that is not from the environment's own
+// process (see runtimeAPI) and reports whether r may go on.
+func (a *runtimeAPI) admit(w http.ResponseWriter, r *http.Request) bool {
+	var refused string
+	switch {
+	case r.Header.Get("Origin") != "":
+		refused = "requests from web pages (Origin " + r.Header.Get("Origin") + ") are refused"
+	case r.Host != a.addr():
+		refused = "host " + r.Host + " is not this Runtime API (" + a.addr() + ")"
+	default:
+		if err := a.peerErr(r); err != nil {
+			refused = err.Error()
+		}
+	}
+	if refused == "" {
+		return true
+	}
+	// The connection is not the runtime's: do not keep it for another try.
+	w.Header().Set("Connection", "close")
+	a.log.Warn("runtime API request refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", refused)
+	writeRuntimeError(w, http.StatusForbidden, "AccessDenied", "the Runtime API serves its execution environment's processes only: "+refused)
+	return false
+}
+
+// peerErr is nil when r's connection comes from the environment's process
+// tree (or peers cannot be checked here).
+func (a *runtimeAPI) peerErr(r *http.Request) error {
+	if !a.checkPeers {
+		return nil
+	}
+	p, ok := r.Context().Value(connPeerKey{}).(*connPeer)
+	if !ok {
+		return errors.New("connection of unknown origin")
+	}
+	p.once.Do(func() {
+		t := time.NewTimer(ownerWait)
+		defer t.Stop()
+		select {
+		case <-a.ownerSet:
+		case <-a.done:
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		owner := int(a.owner.Load())
+		client, cok := p.conn.RemoteAddr().(*net.TCPAddr)
+		server, sok := p.conn.LocalAddr().(*net.TCPAddr)
+		switch {
+		case owner == 0:
+			p.err = errors.New("the execution environment has not started")
+		case !cok || !sok:
+			p.err = errors.New("not a TCP connection")
+		default:
+			ours, err := connFromTree(client, server, owner, int(a.ownerUID.Load()))
+			switch {
+			case err != nil:
+				p.err = fmt.Errorf("cannot tell which process is connected from %s: %w", client, err)
+			case !ours:
+				p.err = fmt.Errorf("the process connected from %s is not the execution environment's (pid %d or its children; uid %d if not 0)", client, owner, a.ownerUID.Load())
+			}
+		}
+	})
+	return p.err
 }

@@ -15,8 +15,9 @@ import (
 // With root (CI, containers with the capabilities) an environment gets, on
 // Linux: its own mount, PID, IPC and UTS namespaces; a root filesystem of its
 // own (a tmpfs, chroot'ed into, read-only) holding the package read-only at
-// /var/task (also the working directory), a private writable /tmp capped at
-// the function's ephemeral storage, /proc and /dev's basics, and no host
+// /var/task (also the working directory), a private writable /tmp of the
+// function's ephemeral storage (a file system of its own on disk, not
+// memory: tmpstorage_linux.go), /proc and /dev's basics, and no host
 // path; Lambda's user (uid 993, gid 990, sbx_user1051 on AWS) instead of
 // root; MemorySize enforced by a memory cgroup (v2 where it has the memory
 // controller, else v1); and exactly Lambda's environment variables. Without
@@ -55,6 +56,12 @@ type sandboxer struct {
 	// Docker's default capabilities). The root filesystem is built on disk
 	// instead (the package hard-linked in), then chroot and setuid.
 	chrootOnly bool
+	// mkfs, when set, is mkfs.ext4: /tmp is an ext4 image of the
+	// function's ephemeral storage on a loop device (tmpstorage_linux.go).
+	// Unset with mounts and root: /tmp is a directory on the stack's disk.
+	mkfs string
+	// uids gives each chrootOnly environment a uid of its own (uids.go).
+	uids uidPool
 }
 
 // hostIDs are the host user and group a user namespace maps Lambda's to.
@@ -95,6 +102,11 @@ type sandboxConfig struct {
 	Root     string `json:"root"`      // empty directory to mount the root filesystem on
 	Code     string `json:"code"`      // unpacked package, mounted read-only at /var/task
 	TmpBytes int64  `json:"tmp_bytes"` // size of /tmp
+	// TmpImage is an ext4 image of TmpBytes to mount at /tmp through a
+	// loop device; else TmpDir, a directory to bind there; else a tmpfs
+	// of TmpBytes (in a user namespace, where no memory cgroup counts it).
+	TmpImage string `json:"tmp_image,omitempty"`
+	TmpDir   string `json:"tmp_dir,omitempty"`
 	UID      int    `json:"uid"`
 	GID      int    `json:"gid"`
 	// InUserNS: the process already is uid/gid (mapped), so it must not

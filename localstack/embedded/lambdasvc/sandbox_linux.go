@@ -31,6 +31,10 @@ func init() {
 		sandboxProbe()
 	case "probe-chroot":
 		sandboxProbeChroot()
+	case "probe-tmp":
+		sandboxProbeTmp()
+	case "sweep-uid":
+		sandboxSweepUID()
 	}
 }
 
@@ -67,13 +71,23 @@ func newSandboxer(disabled bool, workDir string, userNS *hostIDs) *sandboxer {
 		if cerr := sb.probe(workDir); cerr != nil {
 			return &sandboxer{gaps: append([]string{why + ": " + err.Error() + "; nor chroot: " + cerr.Error()}, all...)}
 		}
-		sb.gaps = append(sb.gaps, "namespaces and mounts ("+oneLine(err.Error())+"): /tmp has no size cap, no /proc, the host's PIDs")
+		sb.gaps = append(sb.gaps, "namespaces and mounts ("+oneLine(err.Error())+"): /tmp has no size cap, no /proc, the host's PIDs; "+
+			"Lambda's uid (with no PID namespace each environment runs as a uid of its own, from "+strconv.Itoa(chrootUIDBase)+
+			", so that one function's kill(-1) cannot reach another's processes)")
 	}
 	if sb.userNS != nil {
 		sb.gaps = append(sb.gaps, "MemorySize (not root: no memory cgroup)",
 			"Lambda's uid (it runs as root of a user namespace, uid "+strconv.Itoa(userNS.uid)+" outside)",
 			"package file modes (its files belong to the stack's user, uid "+strconv.Itoa(userNS.uid)+", so a 0600 file is readable)")
 		return sb
+	}
+	if !sb.chrootOnly {
+		if mkfs, err := sb.probeTmpImage(workDir); err != nil {
+			sb.gaps = append(sb.gaps, "EphemeralStorage size (/tmp cannot be a file system of its own: "+oneLine(err.Error())+
+				"): /tmp is a directory on the stack's disk with no size cap")
+		} else {
+			sb.mkfs = mkfs
+		}
 	}
 	if d, err := usableCgroup(); err != nil {
 		sb.gaps = append(sb.gaps, "MemorySize (no memory cgroup: "+err.Error()+")")
@@ -91,11 +105,18 @@ func (sb *sandboxer) probe(workDir string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cmd := exec.Command(sb.self)
-	cmd.Env = []string{envSandboxInit + "=probe", "PROBE_DIR=" + dir}
+	mode := "probe"
 	if sb.chrootOnly {
-		cmd.Env[0] = envSandboxInit + "=probe-chroot"
+		mode = "probe-chroot"
 	}
+	return sb.runProbe(mode, "PROBE_DIR="+dir)
+}
+
+// runProbe runs this executable as the init in probe mode, in the
+// sandbox's namespaces, with env; it fails with the probe's output.
+func (sb *sandboxer) runProbe(mode string, env ...string) error {
+	cmd := exec.Command(sb.self)
+	cmd.Env = append([]string{envSandboxInit + "=" + mode}, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	sb.namespaces(cmd.SysProcAttr)
 	out, err := cmd.CombinedOutput()
@@ -113,6 +134,53 @@ func sandboxProbe() {
 	}
 	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
 		fmt.Fprintln(os.Stderr, "mount tmpfs:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// sandboxProbeTmp mounts PROBE_IMAGE on PROBE_DIR the way an
+// environment's /tmp is mounted.
+func sandboxProbeTmp() {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		fmt.Fprintln(os.Stderr, "make mounts private:", err)
+		os.Exit(1)
+	}
+	if err := mountTmpImage(os.Getenv("PROBE_IMAGE"), os.Getenv("PROBE_DIR")); err != nil {
+		fmt.Fprintln(os.Stderr, "mount /tmp image:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// sweepUID kills every process running as uid: a helper (this
+// executable, started as root since only root may exec it from wherever it
+// lies, then setuid) sends kill(-1, SIGKILL), which reaches exactly the
+// processes of its uid and spares itself, however they were started
+// (setsid, double fork).
+func (sb *sandboxer) sweepUID(uid int) error {
+	cmd := exec.Command(sb.self)
+	cmd.Env = []string{envSandboxInit + "=sweep-uid", "SWEEP_UID=" + strconv.Itoa(uid)}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+func sandboxSweepUID() {
+	uid, err := strconv.Atoi(os.Getenv("SWEEP_UID"))
+	if err != nil || uid == 0 {
+		fmt.Fprintln(os.Stderr, "SWEEP_UID:", os.Getenv("SWEEP_UID"))
+		os.Exit(1)
+	}
+	if err := syscall.Setuid(uid); err != nil {
+		fmt.Fprintln(os.Stderr, "setuid:", err)
+		os.Exit(1)
+	}
+	// ESRCH: nothing else runs as this uid.
+	if err := syscall.Kill(-1, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		fmt.Fprintln(os.Stderr, "kill(-1):", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
@@ -368,13 +436,14 @@ func buildRoot(cfg sandboxConfig) error {
 	for _, s := range []mount{
 		{"bind /var/task", cfg.Code, task, "", unix.MS_BIND | unix.MS_REC, ""},
 		{"read-only /var/task", "", task, "", unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV, ""},
-		{"/tmp tmpfs", "tmpfs", filepath.Join(r, "tmp"), "tmpfs", unix.MS_NOSUID | unix.MS_NODEV,
-			"mode=1777,size=" + strconv.FormatInt(cfg.TmpBytes, 10)},
 		{"/proc", "proc", filepath.Join(r, "proc"), "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
 	} {
 		if err := unix.Mount(s.src, s.target, s.fstype, s.flags, s.data); err != nil {
 			return errSandboxSetup(s.name, err)
 		}
+	}
+	if err := mountTmp(cfg, filepath.Join(r, "tmp")); err != nil {
+		return err
 	}
 	for _, dev := range []string{"null", "zero", "random", "urandom"} {
 		target := filepath.Join(r, "dev", dev)
@@ -393,6 +462,29 @@ func buildRoot(cfg sandboxConfig) error {
 	// On AWS only /tmp is writable.
 	if err := unix.Mount("", r, "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
 		return errSandboxSetup("read-only root", err)
+	}
+	return nil
+}
+
+// mountTmp mounts the environment's /tmp on target (see
+// tmpstorage_linux.go).
+func mountTmp(cfg sandboxConfig, target string) error {
+	switch {
+	case cfg.TmpImage != "":
+		if err := mountTmpImage(cfg.TmpImage, target); err != nil {
+			return errSandboxSetup("/tmp on its ephemeral storage", err)
+		}
+	case cfg.TmpDir != "":
+		if err := unix.Mount(cfg.TmpDir, target, "", unix.MS_BIND, ""); err != nil {
+			return errSandboxSetup("bind /tmp", err)
+		}
+		if err := unix.Mount("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+			return errSandboxSetup("/tmp nosuid,nodev", err)
+		}
+	default:
+		if err := unix.Mount("tmpfs", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size="+strconv.FormatInt(cfg.TmpBytes, 10)); err != nil {
+			return errSandboxSetup("/tmp tmpfs", err)
+		}
 	}
 	return nil
 }

@@ -22,3 +22,7 @@ func (sb *sandboxer) command(*exec.Cmd, sandboxConfig) (*os.File, error) {
 }
 
 func buildRootOnDisk(string, string) error { return errors.ErrUnsupported }
+
+func (sb *sandboxer) sweepUID(int) error { return errors.ErrUnsupported }
+
+func (sb *sandboxer) prepareTmp(string, *sandboxConfig) error { return errors.ErrUnsupported }

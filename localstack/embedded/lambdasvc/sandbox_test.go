@@ -77,7 +77,9 @@ func TestSandboxLooksLikeLambda(t *testing.T) {
 			t.Errorf("host path %s is visible in the sandbox", p)
 		}
 	}
-	if want := int64(DefaultEphemeralStorageMB) << 20; r.resp.FSBytes != want {
+	// An ext4 image of the size (tmpstorage_linux.go) keeps a few percent
+	// for its own metadata.
+	if want := int64(DefaultEphemeralStorageMB) << 20; r.resp.FSBytes < want*95/100 || r.resp.FSBytes > want {
 		t.Errorf("/tmp holds %d bytes, want the ephemeral storage %d", r.resp.FSBytes, want)
 	}
 }
@@ -291,13 +293,10 @@ func TestSandboxInUserNamespace(t *testing.T) {
 	}
 }
 
-// TestSandboxChrootOnly runs the sandbox the way root without
-// CAP_SYS_ADMIN builds it (a container with Docker's default capabilities):
-// no namespaces or mounts, a root filesystem on disk, chroot and setuid.
-// Lambda's user, the task root, no host path and unreadable 0600 files
-// hold; a write into the task root is refused by permissions instead of a
-// read-only mount.
-func TestSandboxChrootOnly(t *testing.T) {
+// chrootStack is a stack whose sandbox is built the way root without
+// CAP_SYS_ADMIN builds it (chroot and setuid only).
+func chrootStack(t *testing.T) *stack {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
@@ -311,6 +310,17 @@ func TestSandboxChrootOnly(t *testing.T) {
 		t.Fatalf("chroot probe: %v", err)
 	}
 	st.svc.sandbox = sb
+	return st
+}
+
+// TestSandboxChrootOnly runs the sandbox the way root without
+// CAP_SYS_ADMIN builds it (a container with Docker's default capabilities):
+// no namespaces or mounts, a root filesystem on disk, chroot and setuid.
+// Lambda's user, the task root, no host path and unreadable 0600 files
+// hold; a write into the task root is refused by permissions instead of a
+// read-only mount.
+func TestSandboxChrootOnly(t *testing.T) {
+	st := chrootStack(t)
 	bin, err := os.ReadFile(echoBin)
 	if err != nil {
 		t.Fatal(err)
@@ -328,8 +338,9 @@ func TestSandboxChrootOnly(t *testing.T) {
 	if r.out.FunctionError != nil {
 		t.Fatalf("invoke: %s", r.out.Payload)
 	}
-	if r.resp.UID != sandboxUID || r.resp.Cwd != "/var/task" || r.resp.Env["LAMBDA_TASK_ROOT"] != "/var/task" {
-		t.Errorf("uid %d cwd %q LAMBDA_TASK_ROOT %q; want %d, /var/task twice", r.resp.UID, r.resp.Cwd, r.resp.Env["LAMBDA_TASK_ROOT"], sandboxUID)
+	// No PID namespace: a uid of the environment's own, not Lambda's 993.
+	if r.resp.UID < chrootUIDBase || r.resp.UID >= chrootUIDBase+chrootUIDCount || r.resp.Cwd != "/var/task" || r.resp.Env["LAMBDA_TASK_ROOT"] != "/var/task" {
+		t.Errorf("uid %d cwd %q LAMBDA_TASK_ROOT %q; want one from %d up, /var/task twice", r.resp.UID, r.resp.Cwd, r.resp.Env["LAMBDA_TASK_ROOT"], chrootUIDBase)
 	}
 	if slices.Contains(r.resp.Existing, wd) || !slices.Contains(r.resp.Existing, "/var/task/bootstrap") || !slices.Contains(r.resp.Existing, "/tmp") {
 		t.Errorf("paths seen %v, want the task root and /tmp, not the host's %s", r.resp.Existing, wd)
@@ -344,4 +355,81 @@ func TestSandboxChrootOnly(t *testing.T) {
 	if e := st.invoke(t, "chroot", map[string]any{"write": "/var/task/new"}); e.errDoc.ErrorMessage != "open /var/task/new: permission denied" {
 		t.Errorf("write into the task root: %s, want permission denied", e.out.Payload)
 	}
+}
+
+// TestSandboxTmpIsEphemeralStorage: on AWS /tmp is storage of its own,
+// EphemeralStorage.Size MB (512 to 10240), not memory: a 128 MB function
+// writes 300 MiB to a 1024 MB /tmp without Runtime.OutOfMemory, and a
+// write past the size fails with ENOSPC.
+func TestSandboxTmpIsEphemeralStorage(t *testing.T) {
+	st := sandboxStack(t)
+	if st.svc.sandbox.memory == nil {
+		t.Skipf("no memory cgroup here: %v", st.svc.sandbox.gaps)
+	}
+	st.create(t, "scratch", func(in *lambda.CreateFunctionInput) {
+		in.MemorySize = aws.Int32(128)
+		in.Timeout = aws.Int32(60)
+		in.EphemeralStorage = &types.EphemeralStorage{Size: aws.Int32(1024)}
+	})
+	fs := st.invoke(t, "scratch", map[string]any{"statfs": "/tmp"})
+	if want := int64(1024) << 20; fs.resp.FSBytes < want*95/100 || fs.resp.FSBytes > want {
+		t.Errorf("/tmp holds %d bytes, want the ephemeral storage of 1024 MiB (%d, less file system overhead)", fs.resp.FSBytes, want)
+	}
+	r := st.invoke(t, "scratch", map[string]any{"write": "/tmp/big", "write_mb": 300})
+	if r.out.FunctionError != nil {
+		t.Errorf("300 MiB to /tmp in a 128 MB function: %s, want it written", r.out.Payload)
+	}
+	full := st.invoke(t, "scratch", map[string]any{"write": "/tmp/bigger", "write_mb": 800})
+	if !strings.Contains(full.errDoc.ErrorMessage, "no space left on device") {
+		t.Errorf("1100 MiB in a 1024 MB /tmp: %s, want ENOSPC", full.out.Payload)
+	}
+}
+
+// TestSandboxChrootOnlyEnvironmentsCannotSignalEachOther: without a PID
+// namespace (a container with Docker's default capabilities) every
+// environment sees every process, so isolation rests on uids: each
+// environment runs as its own, and one function's kill(-1, SIGKILL) leaves
+// another function's process alone.
+func TestSandboxChrootOnlyEnvironmentsCannotSignalEachOther(t *testing.T) {
+	st := chrootStack(t)
+	st.create(t, "victim", nil)
+	st.create(t, "killer", nil)
+	victim := st.invoke(t, "victim", map[string]any{})
+	killer := st.invoke(t, "killer", map[string]any{})
+	if victim.out.FunctionError != nil || killer.out.FunctionError != nil {
+		t.Fatalf("invoke: %s / %s", victim.out.Payload, killer.out.Payload)
+	}
+	// Stop here on a shared uid: kill(-1) as Lambda's uid would reach every
+	// sandboxed process of that uid on this machine, other tests' too.
+	if victim.resp.UID == killer.resp.UID {
+		t.Fatalf("both environments run as uid %d: with no PID namespace one's kill(-1) reaches the other", victim.resp.UID)
+	}
+	if k := st.invoke(t, "killer", map[string]any{"kill_all": true}); k.out.FunctionError != nil {
+		t.Fatalf("kill_all: %s", k.out.Payload)
+	}
+	again := st.invoke(t, "victim", map[string]any{})
+	if !processRunning(victim.resp.PID) || again.resp.PID != victim.resp.PID {
+		t.Errorf("the victim's process %d was killed by another function's kill(-1) (now served by %d)", victim.resp.PID, again.resp.PID)
+	}
+}
+
+// TestSandboxChrootOnlySweepsWhatIsLeft: a process a function moved out of
+// its process group (setsid) survives the group's kill; without a PID
+// namespace nothing else would end it, and it would hold the environment's
+// uid into the next environment that gets it. Reaping the environment
+// kills everything left running as its uid.
+func TestSandboxChrootOnlySweepsWhatIsLeft(t *testing.T) {
+	st := chrootStack(t)
+	st.create(t, "escaper", nil)
+	r := st.invoke(t, "escaper", map[string]any{"spawn": true, "escape": true})
+	if r.out.FunctionError != nil || r.resp.ChildPID == 0 {
+		t.Fatalf("spawn: %s", r.out.Payload)
+	}
+	if !processRunning(r.resp.ChildPID) {
+		t.Fatalf("the escaped child %d is not running", r.resp.ChildPID)
+	}
+	// The environment ends (the function exits); its reaping must end the
+	// child too.
+	st.invoke(t, "escaper", map[string]any{"exit": 3})
+	waitGone(t, r.resp.ChildPID)
 }

@@ -42,7 +42,9 @@ type Service struct {
 	inflight sync.WaitGroup // API requests being served
 
 	sandbox *sandboxer
-	output  *lockedWriter
+	// checkPeers: Runtime APIs admit only their environment's processes.
+	checkPeers bool
+	output     *lockedWriter
 
 	seq       atomic.Int64 // code directories and environment ids
 	closeOnce sync.Once
@@ -61,25 +63,8 @@ func stackIDs() *hostIDs {
 // A temporary work directory is named workDirPattern and holds ownerFile.
 const (
 	workDirPattern = "facevec-lambda-"
-	ownerFile      = ".owner"
+	ownerFile      = owner.File
 )
-
-// removeStaleWorkDirs removes the temporary work directories of stacks
-// whose process is gone (killed before it could Close).
-func removeStaleWorkDirs(log *slog.Logger) {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), workDirPattern+"*"))
-	for _, d := range dirs {
-		by, err := os.ReadFile(filepath.Join(d, ownerFile))
-		if err != nil || !owner.Gone(string(by)) {
-			continue
-		}
-		if err := os.RemoveAll(d); err != nil {
-			log.Warn("could not remove the work directory of a stack that is gone", "dir", d, "err", err)
-			continue
-		}
-		log.Info("removed the work directory of a stack that is gone", "dir", d, "owner", string(by))
-	}
-}
 
 // closeGrace is how long Close waits for API requests in progress.
 const closeGrace = 5 * time.Second
@@ -99,16 +84,11 @@ func New(opts Options) (*Service, error) {
 	}
 	s.mux = s.newMux()
 	if opts.WorkDir == "" {
-		removeStaleWorkDirs(s.log)
-		dir, err := os.MkdirTemp("", workDirPattern)
+		// Owned, so that a later stack removes it if this process is killed
+		// before Close (SIGKILL leaves the unpacked packages, ~100 MB each).
+		owner.RemoveStaleDirs(workDirPattern, s.log)
+		dir, err := owner.MkdirTemp(workDirPattern)
 		if err != nil {
-			return nil, fmt.Errorf("lambdasvc: create work dir: %w", err)
-		}
-		// Who made it, so that a later stack removes it if this process is
-		// killed before Close (SIGKILL leaves the unpacked packages, ~100
-		// MB each).
-		if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner.Self()), 0o644); err != nil {
-			os.RemoveAll(dir)
 			return nil, fmt.Errorf("lambdasvc: create work dir: %w", err)
 		}
 		s.workDir, s.ownWorkDir = dir, true
@@ -127,6 +107,11 @@ func New(opts Options) (*Service, error) {
 	}
 	s.sandbox = newSandboxer(opts.NoSandbox, s.workDir, stackIDs())
 	s.sandbox.warn(s.log)
+	if gap := peerCheckGap(); gap != "" {
+		s.log.Warn("lambda runtime API: " + gap)
+	} else {
+		s.checkPeers = true
+	}
 	if s.sandbox.active() {
 		s.log.Debug("lambda sandbox active", "memory", fmt.Sprint(s.sandbox.memory))
 	}

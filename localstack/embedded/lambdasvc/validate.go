@@ -35,6 +35,14 @@ func checkMemory(m int) *apiError {
 	return nil
 }
 
+// checkEphemeralStorage: Lambda's /tmp is 512 MB to 10240 MB.
+func checkEphemeralStorage(mb int) *apiError {
+	if mb < 512 || mb > 10240 {
+		return errInvalidParameter("1 validation error detected: Value '%d' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value between 512 and 10240", mb)
+	}
+	return nil
+}
+
 func checkArchitectures(a []string) *apiError {
 	switch {
 	case len(a) > 1:

@@ -2,11 +2,8 @@ package s3svc
 
 import (
 	"context"
-	"crypto/md5"
 	"encoding/hex"
-	"hash"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +52,11 @@ func (c *capture) list() []written {
 // ObjectTaggingBackend) visible to gofakes3's type assertions.
 type backend struct {
 	*s3mem.Backend
+	// blobs holds the object bodies (bodies.go); bodyMu makes finding the
+	// body an object replaces or deletes and dropping it one step.
+	blobs           *blobStore
+	bodyMu          sync.Mutex
+	uploads         uploads // multipart uploads in progress (multipart.go)
 	onBucketDeleted func(bucket string)
 	// condMu makes a conditional write's check and write one step, as S3
 	// does: two If-Match writers of one ETag cannot both win. gofakes3
@@ -69,14 +71,14 @@ var (
 	_ gofakes3.ObjectTaggingBackend = (*backend)(nil)
 )
 
-// PutObject stores the object and records its size and MD5 (the ETag s3mem
-// stores) from the bytes that really went in.
+// PutObject stores the object (its body on disk, bodies.go) and records
+// its size and MD5 from the bytes that really went in.
 func (b *backend) PutObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (gofakes3.PutObjectResult, error) {
 	if gofakes3.HasWriteConditions(ctx) {
 		b.condMu.Lock()
 		defer b.condMu.Unlock()
 		exists, etag := false, ""
-		obj, err := b.Backend.HeadObject(ctx, bucket, key)
+		obj, err := b.HeadObject(ctx, bucket, key)
 		switch {
 		case err == nil:
 			exists, etag = true, hex.EncodeToString(obj.Hash)
@@ -90,25 +92,20 @@ func (b *backend) PutObject(ctx context.Context, bucket, key string, meta map[st
 			return gofakes3.PutObjectResult{}, err
 		}
 	}
-	cr := &countingReader{r: input, h: md5.New()}
-	res, err := b.Backend.PutObject(ctx, bucket, key, meta, cr, size)
+	res, body, err := b.storeBody(ctx, bucket, key, meta, input, size)
 	if err != nil {
 		return res, err
 	}
 	if c, ok := ctx.Value(captureKey{}).(*capture); ok {
-		etag := strings.Trim(res.ETag, `"`)
-		if etag == "" {
-			etag = hex.EncodeToString(cr.h.Sum(nil))
-		}
-		c.add(written{bucket: bucket, key: key, size: cr.n, etag: etag, versionID: string(res.VersionID), at: time.Now()})
+		c.add(written{bucket: bucket, key: key, size: body.size, etag: hex.EncodeToString(body.md5), versionID: string(res.VersionID), at: time.Now()})
 	}
 	return res, nil
 }
 
-// CopyObject is s3mem's copy, routed through PutObject above so the copy is
-// observed like any other write.
+// CopyObject reads the source's body and writes it through PutObject above,
+// so the copy is stored and observed like any other write.
 func (b *backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (res gofakes3.CopyObjectResult, err error) {
-	src, err := b.Backend.GetObject(ctx, srcBucket, srcKey, nil)
+	src, err := b.GetObject(ctx, srcBucket, srcKey, nil)
 	if err != nil {
 		return res, err
 	}
@@ -126,6 +123,15 @@ func (b *backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, 
 	}, nil
 }
 
+// CreateBucket adds S3's reserved prefixes and suffixes to the naming
+// rules gofakes3 checked before calling it.
+func (b *backend) CreateBucket(ctx context.Context, name string) error {
+	if err := checkReservedBucketName(name); err != nil {
+		return err
+	}
+	return b.Backend.CreateBucket(ctx, name)
+}
+
 // DeleteBucket also forgets the bucket's notification configuration, so a
 // bucket created again under the same name starts without one, as on S3.
 func (b *backend) DeleteBucket(ctx context.Context, name string) error {
@@ -136,17 +142,4 @@ func (b *backend) DeleteBucket(ctx context.Context, name string) error {
 		b.onBucketDeleted(name)
 	}
 	return nil
-}
-
-type countingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	c.h.Write(p[:n])
-	return n, err
 }

@@ -18,6 +18,8 @@ type apiError struct {
 	BucketName    string
 	ArgumentName  string
 	ArgumentValue string
+	// For EntityTooLarge.
+	ProposedSize, MaxSizeAllowed int64
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -48,14 +50,16 @@ func errSlowDown() *apiError {
 }
 
 type errorXML struct {
-	XMLName       xml.Name `xml:"Error"`
-	Code          string
-	Message       string
-	BucketName    string `xml:",omitempty"`
-	ArgumentName  string `xml:",omitempty"`
-	ArgumentValue string `xml:",omitempty"`
-	RequestID     string `xml:"RequestId"`
-	HostID        string `xml:"HostId"`
+	XMLName        xml.Name `xml:"Error"`
+	Code           string
+	Message        string
+	BucketName     string `xml:",omitempty"`
+	ArgumentName   string `xml:",omitempty"`
+	ArgumentValue  string `xml:",omitempty"`
+	ProposedSize   int64  `xml:",omitempty"`
+	MaxSizeAllowed int64  `xml:",omitempty"`
+	RequestID      string `xml:"RequestId"`
+	HostID         string `xml:"HostId"`
 }
 
 // writeError writes e as S3 does: XML body (none for HEAD) and the request
@@ -71,6 +75,7 @@ func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	body, err := xml.Marshal(errorXML{
 		Code: e.Code, Message: e.Message, BucketName: e.BucketName,
 		ArgumentName: e.ArgumentName, ArgumentValue: e.ArgumentValue,
+		ProposedSize: e.ProposedSize, MaxSizeAllowed: e.MaxSizeAllowed,
 		RequestID: h.Get("x-amz-request-id"), HostID: h.Get("x-amz-id-2"),
 	})
 	if err != nil { // cannot happen with string fields; keep the status anyway

@@ -36,6 +36,7 @@ type config struct {
 	invoker   Invoker
 	logger    *slog.Logger
 	faults    *Faults
+	dataDir   string
 }
 
 // WithRegion sets the region of the buckets (awsRegion in events, and the
@@ -52,6 +53,12 @@ func WithInvoker(inv Invoker) Option { return func(c *config) { c.invoker = inv 
 // WithLogger sets the logger; gofakes3's own messages go to it at debug
 // level (warnings and errors at their level). Default slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithDataDir sets where object bodies are stored: a directory of the
+// service's own is made in dir and removed on Close. Default: a temporary
+// directory, removed on Close (or by the next stack, if this process is
+// killed first).
+func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }
 
 // WithFaults injects the faults f into object reads and writes. f stays
 // owned by the caller, who adds faults to it while the service runs.

@@ -65,7 +65,11 @@ func New(opts ...Option) (*Service, error) {
 		invoker:   cfg.invoker,
 		seq:       newSequencer(time.Now()),
 	}
-	s.backend = &backend{Backend: s3mem.New(), onBucketDeleted: s.notif.drop}
+	dir, err := bodyDir(cfg.dataDir, log)
+	if err != nil {
+		return nil, fmt.Errorf("s3svc: directory for object bodies: %w", err)
+	}
+	s.backend = &backend{Backend: s3mem.New(), blobs: newBlobStore(dir), onBucketDeleted: s.notif.drop}
 	s.fake = gofakes3.New(s.backend, gofakes3.WithLogger(slogAdapter{log})).Server()
 	inv := cfg.invoker
 	if inv == nil {
@@ -88,6 +92,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.op == opNotification {
 		setRequestIDs(w)
 		s.serveNotification(w, r, req.bucket)
+		return
+	}
+	if e := checkUploadSize(r, req); e != nil {
+		// The body is not read: the connection cannot carry another request.
+		setRequestIDs(w)
+		w.Header().Set("Connection", "close")
+		writeError(w, r, e)
 		return
 	}
 	if s.injectFault(w, r, req) {
@@ -273,8 +284,14 @@ func (s *Service) Stats() DeliveryStats { return s.disp.stats() }
 // Close stops notification delivery after draining what is queued (for a
 // few seconds at most). Stop serving HTTP first. It is idempotent.
 func (s *Service) Close() error {
-	s.closeOnce.Do(s.disp.close)
-	return nil
+	var err error
+	s.closeOnce.Do(func() {
+		s.disp.close()
+		if rerr := s.backend.blobs.removeAll(); rerr != nil {
+			err = fmt.Errorf("s3svc: remove object bodies: %w", rerr)
+		}
+	})
+	return err
 }
 
 // principalOf names the caller the way events do: "AWS:<access key ID>"

@@ -32,8 +32,10 @@ type event struct {
 	Exit     *int            `json:"exit"`  // os.Exit mid-invocation
 	Env      []string        `json:"env"`   // report these variables
 	EnvNames bool            `json:"env_names"`
-	Spawn    bool            `json:"spawn"` // start a child that sleeps (must die with the group)
-	Print    string          `json:"print"` // write this line to stdout and stderr
+	Spawn    bool            `json:"spawn"`    // start a child that sleeps (must die with the group)
+	Escape   bool            `json:"escape"`   // with spawn: the child leaves the group (setsid)
+	KillAll  bool            `json:"kill_all"` // kill(-1, SIGKILL): every process this one may signal
+	Print    string          `json:"print"`    // write this line to stdout and stderr
 	// BogusPost posts a response for a made-up request id to the Runtime
 	// API and reports what came back.
 	BogusPost bool `json:"bogus_post"`
@@ -43,6 +45,7 @@ type event struct {
 	// paths exist, the size of a file system, and the process's ids.
 	Read    string   `json:"read"`
 	Write   string   `json:"write"`
+	WriteMB int      `json:"write_mb"` // with write: this many MiB instead of "written"
 	AllocMB int      `json:"alloc_mb"`
 	Exists  []string `json:"exists"`
 	Statfs  string   `json:"statfs"`
@@ -90,6 +93,10 @@ func handle(ctx context.Context, ev event) (any, error) {
 	}
 	if ev.Exit != nil {
 		os.Exit(*ev.Exit)
+	}
+	if ev.KillAll {
+		// Spares the caller (Linux); an error means nothing could be signalled.
+		_ = syscall.Kill(-1, syscall.SIGKILL)
 	}
 	if ev.Panic != "" {
 		panic(ev.Panic)
@@ -147,7 +154,7 @@ func handle(ctx context.Context, ev event) (any, error) {
 		sort.Strings(resp.EnvNames)
 	}
 	if ev.Spawn {
-		pid, err := spawnSleeper()
+		pid, err := spawnSleeper(ev.Escape)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +181,11 @@ func probe(ev *event) error {
 			return err
 		}
 	}
-	if ev.Write != "" {
+	if ev.Write != "" && ev.WriteMB > 0 {
+		if err := writeMiB(ev.Write, ev.WriteMB); err != nil {
+			return err
+		}
+	} else if ev.Write != "" {
 		if err := os.WriteFile(ev.Write, []byte("written"), 0o644); err != nil {
 			return err
 		}
@@ -192,16 +203,41 @@ func probe(ev *event) error {
 	return nil
 }
 
+// writeMiB writes n MiB to path, a MiB at a time, as a function filling
+// /tmp would.
+func writeMiB(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	block := make([]byte, 1<<20)
+	for i := range block {
+		block[i] = byte(i)
+	}
+	for range n {
+		if _, err := f.Write(block); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
 // spawnSleeper starts a copy of this binary that only sleeps, in the same
-// process group, and returns its pid.
-func spawnSleeper() (int, error) {
+// process group (or, with escape, a session of its own), and returns its
+// pid.
+func spawnSleeper(escape bool) (int, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return 0, err
+		// No /proc (a chroot-only sandbox): the path it was started by.
+		self = os.Args[0]
 	}
 	p, err := os.StartProcess(self, []string{self}, &os.ProcAttr{
-		Env:   []string{"ECHOFN_SLEEPER=1"},
-		Files: []*os.File{nil, os.Stdout, os.Stderr},
+		Env: []string{"ECHOFN_SLEEPER=1"},
+		// The function's own stdin: a closed fd 0 with no /dev/null to
+		// open (a chroot-only sandbox) stops a Go child at start.
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Sys:   &syscall.SysProcAttr{Setsid: escape},
 	})
 	if err != nil {
 		return 0, err
