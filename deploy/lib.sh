@@ -74,11 +74,19 @@ preflight() {
 	log "account $ACCOUNT, region $REGION${AWS_ENDPOINT_URL:+, endpoint $AWS_ENDPOINT_URL}, stack $STACK_NAME"
 }
 
-# check_stack_name: the stack name goes into bucket names
-# (<stack>-<account>-<region>-code is the longest), which allow only
-# lower-case letters, digits and '-' and at most 63 characters.
+# BUCKET_SUFFIXES are the suffixes of the bucket names built from the
+# stack name, <stack>-<account>-<region><suffix>: the template's input,
+# output and vector buckets and deploy.sh's artifact bucket. deploy's Go
+# tests keep the list equal to the template's names.
+BUCKET_SUFFIXES=(-in -out -vectors -code)
+
+# check_stack_name: the stack name goes into bucket names, which allow
+# only lower-case letters, digits and '-' and at most 63 characters; the
+# longest suffix sets the bound.
 check_stack_name() {
-	local max=$((63 - 1 - 12 - 1 - ${#REGION} - 5))
+	local s longest=0
+	for s in "${BUCKET_SUFFIXES[@]}"; do ((${#s} <= longest)) || longest=${#s}; done
+	local max=$((63 - 1 - 12 - 1 - ${#REGION} - longest))
 	[[ $STACK_NAME =~ ^[a-z][a-z0-9-]*[a-z0-9]$ && $STACK_NAME != xn--* ]] ||
 		die "STACK_NAME='$STACK_NAME': use lower-case letters, digits and '-', starting with a letter (it becomes part of the bucket names)"
 	((${#STACK_NAME} <= max)) ||

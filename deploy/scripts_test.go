@@ -309,7 +309,9 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 	}{
 		{"upper-case stack", map[string]string{"STACK_NAME": "FaceVec"}, "STACK_NAME='FaceVec'"},
 		{"underscore stack", map[string]string{"STACK_NAME": "face_vec"}, "STACK_NAME='face_vec'"},
-		{"long stack", map[string]string{"STACK_NAME": strings.Repeat("a", 40)}, "at most 35 fit"},
+		// 63 - len("-123456789012-us-east-1-vectors"): the vector bucket's
+		// name is the longest (issue #28: the bound was the -code bucket's).
+		{"long stack", map[string]string{"STACK_NAME": strings.Repeat("a", 33)}, "at most 32 fit"},
 		{"detector", map[string]string{"DETECTOR": "dnn"}, "DETECTOR='dnn': want hog or cnn"},
 		{"upsample text", map[string]string{"UPSAMPLE": "two"}, "UPSAMPLE='two'"},
 		{"upsample range", map[string]string{"UPSAMPLE": "5"}, "UPSAMPLE='5': want an integer from 0 to 4"},
@@ -947,6 +949,30 @@ func TestSmokeUploadsAgain(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "faces      1") {
 		t.Errorf("no summary of the result")
+	}
+}
+
+// TestBucketSuffixes: lib.sh bounds the stack name by the longest
+// bucket-name suffix; every bucket name the templates and deploy.sh build
+// from the stack name must be in its list.
+func TestBucketSuffixes(t *testing.T) {
+	m := regexp.MustCompile(`(?m)^BUCKET_SUFFIXES=\(([^)]*)\)`).FindStringSubmatch(mustRead(t, "lib.sh"))
+	if m == nil {
+		t.Fatal("lib.sh has no BUCKET_SUFFIXES=(...) line")
+	}
+	known := strings.Fields(m[1])
+	nameRE := regexp.MustCompile(`\$\{AWS::StackName\}-\$\{AWS::AccountId\}-\$\{AWS::Region\}(-[a-z]+)"|\$STACK_NAME-\$ACCOUNT-\$REGION(-[a-z]+)`)
+	found := 0
+	for _, file := range append([]string{"deploy.sh"}, templateFiles...) {
+		for _, s := range nameRE.FindAllStringSubmatch(mustRead(t, file), -1) {
+			found++
+			if suffix := s[1] + s[2]; !slices.Contains(known, suffix) {
+				t.Errorf("%s names a bucket <stack>-<account>-<region>%s; lib.sh's BUCKET_SUFFIXES %v lacks it, so the stack-name bound may be too loose", file, suffix, known)
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no bucket name built from the stack name found: update the pattern")
 	}
 }
 

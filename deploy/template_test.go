@@ -15,6 +15,9 @@ import (
 
 const templateFile = "template.yaml"
 
+// templateFiles are every template deploy.sh deploys.
+var templateFiles = []string{templateFile}
+
 // maxTemplateBody is CloudFormation's limit for a template passed inline
 // (TemplateBody); the e2e test and small deployments rely on it.
 const maxTemplateBody = 51_200
