@@ -119,13 +119,13 @@ DEPLOY_BUCKET=${DEPLOY_BUCKET:-$STACK_NAME-$ACCOUNT-$REGION-code}
 [[ $DEPLOY_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "DEPLOY_BUCKET='$DEPLOY_BUCKET' is not an S3 bucket name"
 
 # A stack whose first create failed can only be deleted.
-stack_exists=false
+STACK_EXISTS=false
 if load_stack; then
-	stack_exists=true
+	STACK_EXISTS=true
 	case $(stack_status) in
 	ROLLBACK_COMPLETE | ROLLBACK_FAILED | DELETE_FAILED)
 		die "stack $STACK_NAME is in state $(stack_status) and cannot be updated; remove it with 'make undeploy' and deploy again" ;;
-	REVIEW_IN_PROGRESS) stack_exists=false ;; # a change set never executed: deploy creates the stack anew
+	REVIEW_IN_PROGRESS) STACK_EXISTS=false ;; # a change set never executed: deploy creates the stack anew
 	*_IN_PROGRESS)
 		die "stack $STACK_NAME is busy ($(stack_status)); wait for it to finish" ;;
 	esac
@@ -136,7 +136,7 @@ fi
 # (an override of "" would create a new bucket and leave the old one's
 # notifications pointing at the function). Changing it in place would
 # strand those notifications too, so that is refused.
-if $stack_exists; then
+if $STACK_EXISTS; then
 	current=$(stack_parameter ExistingInputBucket)
 	if [[ -n $EXISTING_INPUT_BUCKET && $EXISTING_INPUT_BUCKET != "$current" ]]; then
 		die "stack $STACK_NAME takes its photos from ${current:-the bucket it created}; it cannot switch to EXISTING_INPUT_BUCKET=$EXISTING_INPUT_BUCKET in place: run 'make undeploy', then deploy again with it (or leave EXISTING_INPUT_BUCKET unset to keep the current one)"
@@ -156,6 +156,34 @@ if [[ -n $EXISTING_INPUT_BUCKET ]]; then
 		die "EXISTING_INPUT_BUCKET=$EXISTING_INPUT_BUCKET is in $loc, the stack would be in $REGION: S3 notifies functions of its own region only (set AWS_REGION=$loc)"
 fi
 
+# Faces are indexed when the effective VectorIndex is not empty. S3 Vectors
+# is not in every region, and CloudFormation refuses a template naming a
+# type its region lacks, so template.yaml names none (the index is the
+# nested vectors.yaml). Indexing in such a region is refused here, before
+# anything is created, rather than by a rollback.
+FACE_INDEX_EFFECTIVE=$(effective FACE_INDEX VectorIndex)
+if [[ -n $FACE_INDEX_EFFECTIVE ]]; then
+	if ! aws_ cloudformation describe-type --type RESOURCE --type-name AWS::S3Vectors::Index \
+		--output json >/dev/null 2>"$TMP/type.err"; then
+		if grep -Eq 'TypeNotFound|cannot be found' "$TMP/type.err"; then
+			die "S3 Vectors is not available in $REGION (CloudFormation there has no AWS::S3Vectors::Index), so faces cannot be indexed: deploy with FACE_INDEX= (results only; deploy/README.md lists the regions), or in a region with S3 Vectors"
+		fi
+		die "check whether $REGION has S3 Vectors: $(oneline "$TMP/type.err")"
+	fi
+fi
+
+# Stacks deployed before the index moved into vectors.yaml hold the vector
+# bucket themselves. CloudFormation cannot move a resource into a nested
+# stack in an update: it would create a second bucket of the same name and
+# roll back. Say so instead.
+if $STACK_EXISTS; then
+	aws_ cloudformation list-stack-resources --stack-name "$STACK_NAME" --output json >"$TMP/resources.json" 2>"$TMP/resources.err" ||
+		die "list the resources of stack $STACK_NAME: $(oneline "$TMP/resources.err")"
+	if jq -e 'any(.StackResourceSummaries[]?; .ResourceType == "AWS::S3Vectors::VectorBucket")' "$TMP/resources.json" >/dev/null; then
+		die "stack $STACK_NAME holds its vector bucket itself (a template from before the index moved into the nested vectors.yaml); an update cannot move it. Remove the stack with 'make undeploy' and deploy again, then rebuild the index from the results with 'facevec index' (deploy/README.md, \"Upgrading\")"
+	fi
+fi
+
 # The artifact bucket, created when missing. New buckets are private and
 # encrypted by default (S3 Block Public Access and SSE-S3 since 2023).
 if ! aws_ s3api head-bucket --bucket "$DEPLOY_BUCKET" 2>"$TMP/head.err"; then
@@ -169,25 +197,48 @@ if ! aws_ s3api head-bucket --bucket "$DEPLOY_BUCKET" 2>"$TMP/head.err"; then
 	aws_ "${create[@]}" >/dev/null
 fi
 
+# upload_artifact FILE KEY uploads FILE to s3://DEPLOY_BUCKET/KEY unless
+# it is there already (the key holds the file's MD5, so the same key is
+# the same content).
+upload_artifact() {
+	local file=$1 key=$2
+	if aws_ s3api head-object --bucket "$DEPLOY_BUCKET" --key "$key" >/dev/null 2>"$TMP/head.err"; then
+		log "s3://$DEPLOY_BUCKET/$key is already there (same content)"
+		return 0
+	fi
+	grep -Eq '404|Not Found|NoSuchKey' "$TMP/head.err" ||
+		die "check s3://$DEPLOY_BUCKET/$key: $(oneline "$TMP/head.err")"
+	log "uploading $file to s3://$DEPLOY_BUCKET/$key"
+	aws_ s3 cp --only-show-errors "$file" "s3://$DEPLOY_BUCKET/$key" 2>"$TMP/cp.err" ||
+		die "upload $file to s3://$DEPLOY_BUCKET/$key: $(oneline "$TMP/cp.err")"
+}
+
+# replace_line OLD NEW rewrites the one line OLD of the packaged template.
+replace_line() {
+	[[ $(grep -cxF -- "$1" "$TMP/packaged.yaml") == 1 ]] ||
+		die "$DEPLOY_DIR/template.yaml: want exactly one line '$1' to point at the upload"
+	awk -v line="$1" -v new="$2" '$0 == line { print new; next } { print }' "$TMP/packaged.yaml" >"$TMP/packaged.new"
+	mv "$TMP/packaged.new" "$TMP/packaged.yaml"
+}
+
 # What `aws cloudformation package` does, done with calls that honour the
 # endpoint: the zip goes to s3://DEPLOY_BUCKET/STACK_NAME/<md5 of the zip>
 # (the key package would choose, so an unchanged zip is neither uploaded
-# nor deployed again) and the template's Code points there.
+# nor deployed again) and the template's Code points there; the nested
+# vectors.yaml goes to <md5>.template beside it and TemplateURL points
+# there (a path-style URL, as package writes it).
 code_key="$STACK_NAME/$(md5_of "$FUNCTION_ZIP")"
-if aws_ s3api head-object --bucket "$DEPLOY_BUCKET" --key "$code_key" >/dev/null 2>"$TMP/head.err"; then
-	log "s3://$DEPLOY_BUCKET/$code_key is already there (same zip)"
+upload_artifact "$FUNCTION_ZIP" "$code_key"
+nested_key="$STACK_NAME/$(md5_of "$DEPLOY_DIR/vectors.yaml").template"
+upload_artifact "$DEPLOY_DIR/vectors.yaml" "$nested_key"
+if [[ -n ${AWS_ENDPOINT_URL:-} ]]; then
+	nested_url="${AWS_ENDPOINT_URL%/}/$DEPLOY_BUCKET/$nested_key"
 else
-	grep -Eq '404|Not Found|NoSuchKey' "$TMP/head.err" ||
-		die "check s3://$DEPLOY_BUCKET/$code_key: $(oneline "$TMP/head.err")"
-	log "uploading $FUNCTION_ZIP to s3://$DEPLOY_BUCKET/$code_key"
-	aws_ s3 cp --only-show-errors "$FUNCTION_ZIP" "s3://$DEPLOY_BUCKET/$code_key" 2>"$TMP/cp.err" ||
-		die "upload $FUNCTION_ZIP to s3://$DEPLOY_BUCKET/$code_key: $(oneline "$TMP/cp.err")"
+	nested_url="https://s3.$REGION.$(dns_suffix)/$DEPLOY_BUCKET/$nested_key"
 fi
-code_line='      Code: ../dist/function.zip'
-[[ $(grep -cxF -- "$code_line" "$DEPLOY_DIR/template.yaml") == 1 ]] ||
-	die "$DEPLOY_DIR/template.yaml: want exactly one line '$code_line' to point at the uploaded zip"
-awk -v line="$code_line" -v code="      Code: {S3Bucket: \"$DEPLOY_BUCKET\", S3Key: \"$code_key\"}" \
-	'$0 == line { print code; next } { print }' "$DEPLOY_DIR/template.yaml" >"$TMP/packaged.yaml"
+cp "$DEPLOY_DIR/template.yaml" "$TMP/packaged.yaml"
+replace_line '      Code: ../dist/function.zip' "      Code: {S3Bucket: \"$DEPLOY_BUCKET\", S3Key: \"$code_key\"}"
+replace_line '      TemplateURL: vectors.yaml' "      TemplateURL: \"$nested_url\""
 
 log "deploying stack $STACK_NAME (${PARAMS[*]:-no parameter changes})"
 # No --s3-bucket: deploy would upload the template with the same

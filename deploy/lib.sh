@@ -105,6 +105,46 @@ load_stack() {
 	die "describe stack $STACK_NAME: $(oneline "$TMP/describe.err")"
 }
 
+# stack_has_parameter KEY: whether the stack reports a value of KEY
+# (describe-stacks lists every parameter, defaults included).
+stack_has_parameter() {
+	jq -e --arg k "$1" 'any((.Stacks[0].Parameters // [])[]; .ParameterKey == $k)' <<<"$STACK_JSON" >/dev/null
+}
+
+# template_default PARAM prints the Default of a parameter of
+# template.yaml, unquoted (empty when it has none).
+template_default() {
+	awk -v p="  $1:" '
+		$0 == p { f = 1; next }
+		f && /^  [^ ]/ { exit }
+		f && /^    Default:/ { sub(/^    Default: */, ""); gsub(/^"|"$/, ""); print; exit }
+	' "$DEPLOY_DIR/template.yaml"
+}
+
+# effective ENV PARAM prints the value PARAM will have after this deploy:
+# ENV when it is set (even empty), else the stack's current value, else
+# the template default; what `aws cloudformation deploy` does with the
+# overrides deploy.sh passes. Needs STACK_EXISTS (and STACK_JSON).
+effective() {
+	if [[ -n ${!1+set} ]]; then
+		printf '%s\n' "${!1}"
+	elif ${STACK_EXISTS:-false} && stack_has_parameter "$2"; then
+		stack_parameter "$2"
+	else
+		template_default "$2"
+	fi
+}
+
+# dns_suffix prints the domain of AWS endpoints in REGION's partition
+# (the AWS SDKs' partitions.json).
+dns_suffix() {
+	case $REGION in
+	cn-*) echo amazonaws.com.cn ;;
+	eusc-*) echo amazonaws.eu ;;
+	*) echo amazonaws.com ;;
+	esac
+}
+
 stack_status() { jq -r '.Stacks[0].StackStatus // empty' <<<"$STACK_JSON"; }
 
 # stack_parameter KEY prints the stack's current value of a parameter

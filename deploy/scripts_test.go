@@ -379,8 +379,10 @@ func TestDeploy(t *testing.T) {
 	want := []string{
 		"sts get-caller-identity",
 		"cloudformation describe-stacks", // not there yet
+		"cloudformation describe-type",   // S3 Vectors in the region
 		"s3api head-bucket", "s3api create-bucket",
 		"s3api head-object", "s3 cp", // the zip, not there yet
+		"s3api head-object", "s3 cp", // vectors.yaml, not there yet
 		"cloudformation deploy",
 		"cloudformation describe-stacks",
 	}
@@ -445,7 +447,8 @@ func TestDeploy(t *testing.T) {
 	for _, c := range f.calls()[before:] {
 		again = append(again, command(c))
 	}
-	if want := []string{"sts get-caller-identity", "cloudformation describe-stacks", "s3api head-bucket", "s3api head-object",
+	if want := []string{"sts get-caller-identity", "cloudformation describe-stacks", "cloudformation describe-type",
+		"cloudformation list-stack-resources", "s3api head-bucket", "s3api head-object", "s3api head-object",
 		"cloudformation deploy", "cloudformation describe-stacks"}; !slices.Equal(again, want) {
 		t.Errorf("second deploy calls\n%v\nwant\n%v", again, want)
 	}
@@ -466,7 +469,8 @@ func md5Hex(t *testing.T, path string) string {
 }
 
 // checkDeployedCode: the deployed template is template.yaml with only the
-// function's Code changed, to the uploaded zip.
+// function's Code changed, to the uploaded zip, and the nested stack's
+// TemplateURL, to the uploaded vectors.yaml.
 func checkDeployedCode(t *testing.T, deployed, bucket, key string) {
 	t.Helper()
 	got, err := Parse([]byte(deployed))
@@ -478,8 +482,16 @@ func checkDeployedCode(t *testing.T, deployed, bucket, key string) {
 		t.Fatal(err)
 	}
 	props(want, idFunction)["Code"] = map[string]any{"S3Bucket": bucket, "S3Key": key}
+	// The nested template, uploaded beside the zip under the MD5 of its
+	// text plus ".template" (package's key): a path-style https URL.
+	url, _ := at(got, "Resources", idFaceIndexStack, "Properties", "TemplateURL").(string)
+	prefix, _, _ := strings.Cut(key, "/")
+	if !regexp.MustCompile(`^https?://[^/]+(/[^/]+)*/` + regexp.QuoteMeta(bucket+"/"+prefix) + `/[0-9a-f]{32}\.template$`).MatchString(url) {
+		t.Errorf("deployed TemplateURL %q: want an https URL of s3://%s/%s/<md5>.template", url, bucket, prefix)
+	}
+	props(want, idFaceIndexStack)["TemplateURL"] = url
 	if !same(got, want) {
-		t.Errorf("deployed template differs from template.yaml by more than Code = s3://%s/%s; its Code: %s",
+		t.Errorf("deployed template differs from template.yaml by more than Code = s3://%s/%s and TemplateURL; its Code: %s",
 			bucket, key, canon(at(got, "Resources", idFunction, "Properties", "Code")))
 	}
 }
@@ -949,6 +961,53 @@ func TestSmokeUploadsAgain(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "faces      1") {
 		t.Errorf("no summary of the result")
+	}
+}
+
+// TestDeployRegionWithoutS3Vectors: where CloudFormation has no
+// AWS::S3Vectors types (il-central-1, me-central-1, the China regions …)
+// indexing is refused before anything is created; without an index the
+// stack deploys there (issue #28).
+func TestDeployRegionWithoutS3Vectors(t *testing.T) {
+	f := newFakeAWS(t)
+	f.stack(stackOutputs("il-central-1"), false)
+	env := map[string]string{"AWS_REGION": "il-central-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t), "FAKE_NO_S3VECTORS": "1"}
+	r := f.run("deploy.sh", env)
+	if r.code == 0 || !strings.Contains(r.stderr, "S3 Vectors is not available in il-central-1") || !strings.Contains(r.stderr, "FACE_INDEX=") {
+		t.Fatalf("exit %d: want the refusal naming the region and FACE_INDEX=", r.code)
+	}
+	if got, want := f.commands(), []string{"sts get-caller-identity", "cloudformation describe-stacks", "cloudformation describe-type"}; !slices.Equal(got, want) {
+		t.Errorf("calls %v, want %v: nothing created", got, want)
+	}
+	env["FACE_INDEX"] = ""
+	if r := f.run("deploy.sh", env); r.code != 0 {
+		t.Fatalf("without an index: exit %d", r.code)
+	}
+	if p := f.params(); p["VectorIndex"] != "" {
+		t.Errorf("VectorIndex=%q, want empty", p["VectorIndex"])
+	}
+	// A later deploy with nothing set keeps the stack's empty index: no
+	// refusal (the effective value is the stack's, not the default).
+	if r := f.run("deploy.sh", map[string]string{"AWS_REGION": "il-central-1", "SMOKE": "0", "FUNCTION_ZIP": env["FUNCTION_ZIP"], "FAKE_NO_S3VECTORS": "1"}); r.code != 0 {
+		t.Fatalf("re-deploy without an index: exit %d", r.code)
+	}
+}
+
+// TestDeployRefusesToMoveTheIndex: a stack from the template that held the
+// vector bucket itself cannot be updated to the nested one (CloudFormation
+// would create a second bucket of the same name); deploy.sh says so.
+func TestDeployRefusesToMoveTheIndex(t *testing.T) {
+	f := newFakeAWS(t)
+	f.stack(stackOutputs("eu-west-1"), true)
+	f.writeJSON("resources.json", map[string]any{"StackResourceSummaries": []map[string]string{
+		{"LogicalResourceId": "FaceVectorBucket", "PhysicalResourceId": "facevec-123456789012-eu-west-1-vectors", "ResourceType": "AWS::S3Vectors::VectorBucket", "ResourceStatus": "CREATE_COMPLETE"},
+	}})
+	r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t)})
+	if r.code == 0 || !strings.Contains(r.stderr, "holds its vector bucket itself") || !strings.Contains(r.stderr, "facevec index") {
+		t.Fatalf("exit %d: want the refusal to move the index", r.code)
+	}
+	if len(f.calledWith("cloudformation deploy")) != 0 || len(f.calledWith("s3 cp")) != 0 {
+		t.Errorf("uploaded or deployed anyway: %v", f.commands())
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 const templateFile = "template.yaml"
 
 // templateFiles are every template deploy.sh deploys.
-var templateFiles = []string{templateFile}
+var templateFiles = []string{templateFile, vectorsTemplateFile}
 
 // maxTemplateBody is CloudFormation's limit for a template passed inline
 // (TemplateBody); the e2e test and small deployments rely on it.
@@ -46,8 +46,8 @@ var wantResources = map[string]string{
 	idPermission:   "AWS::Lambda::Permission",
 	idQueue:        "AWS::SQS::Queue",
 	idInvokeConfig: "AWS::Lambda::EventInvokeConfig",
-	idVectorBucket: "AWS::S3Vectors::VectorBucket",
-	idFaceIndex:    "AWS::S3Vectors::Index",
+	// The vector bucket and index are in the nested vectors.yaml.
+	idFaceIndexStack: "AWS::CloudFormation::Stack",
 }
 
 // inputBucketNameSub is the deterministic input bucket name. The
@@ -639,8 +639,9 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"no destination", "failure-destination", "Destination: !GetAtt DeadLetterQueue.Arn", "Destination: arn:aws:sqs:us-east-1:123456789012:x"},
 		{"renamed variable", "environment", "OUTPUT_PREFIX: !Ref OutputPrefix", "RESULT_PREFIX: !Ref OutputPrefix"},
 		{"unknown variable", "environment", "MAX_SIDE: !Ref MaxSide", "MAX_SIDE: !Ref MaxSide\n          MAXSIDE: !Ref MaxSide"},
-		{"index 512-d", "vector-index", "      Dimension: 128\n", "      Dimension: 512\n"},
-		{"cosine index", "vector-index", "DistanceMetric: euclidean", "DistanceMetric: cosine"},
+		{"index in this template", "vector-index", "\nOutputs:", "\n  Ix:\n    Type: AWS::S3Vectors::Index\n    Condition: CreateVectorIndex\nOutputs:"},
+		{"nested always", "vector-index", "    Type: AWS::CloudFormation::Stack\n    Condition: CreateVectorIndex\n", "    Type: AWS::CloudFormation::Stack\n"},
+		{"nested index name", "vector-index", "        IndexName: !Ref VectorIndex\n", "        IndexName: faces\n"},
 		{"no removal events", "vector-index", "            - Event: s3:ObjectRemoved:*\n", "            - Event: s3:ObjectCreated:*\n"},
 		{"index grant widened", "iam", "/index/${VectorIndex}", "/index/*"},
 		{"missing output", "outputs", "  DeadLetterQueueUrl:\n", "  DeadLetterQueueURL:\n"},
