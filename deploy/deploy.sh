@@ -172,6 +172,15 @@ if [[ -n $FACE_INDEX_EFFECTIVE ]]; then
 	fi
 fi
 
+# An existing input bucket's notifications are written after the stack
+# is up; one that S3 would refuse for overlapping a configuration already
+# there is named now, before anything is created. The function's ARN is
+# known from its name; the queue's is not yet, so only Ids tell ours.
+if [[ -n $EXISTING_INPUT_BUCKET ]]; then
+	notification_config "$EXISTING_INPUT_BUCKET" "arn:$PARTITION:lambda:$REGION:$ACCOUNT:function:$STACK_NAME-encoder" add "" \
+		"$([[ -n $FACE_INDEX_EFFECTIVE ]] && echo true || echo false)" >/dev/null
+fi
+
 # Stacks deployed before the index moved into vectors.yaml hold the vector
 # bucket themselves. CloudFormation cannot move a resource into a nested
 # stack in an update: it would create a second bucket of the same name and
@@ -262,7 +271,9 @@ if [[ $in_created != true ]]; then
 	arn=$(output FunctionArn)
 	queue=$(output_or_empty IngestQueueArn)
 	log "wiring s3://$in_bucket notifications (${#SUFFIXES[@]} suffixes) to ${queue:-the function}"
-	notification_config "$in_bucket" "$arn" add "$queue" >"$TMP/notification.json"
+	indexed=false
+	[[ -z $(output_or_empty VectorIndexName) ]] || indexed=true
+	notification_config "$in_bucket" "$arn" add "$queue" "$indexed" >"$TMP/notification.json"
 	put_notifications "$in_bucket" "$TMP/notification.json"
 fi
 

@@ -41,7 +41,7 @@ aws_() { "$AWS" ${AWS_ARGS[@]+"${AWS_ARGS[@]}"} "$@"; }
 oneline() { tr -s '\n\t ' '   ' <"$1" | sed 's/ *$//'; }
 
 # preflight checks tools, region and credentials before anything is
-# touched, and sets AWS, REGION, ACCOUNT.
+# touched, and sets AWS, REGION, ACCOUNT, PARTITION.
 preflight() {
 	if [[ -n ${AWS_CLI:-} ]]; then
 		AWS=$AWS_CLI
@@ -71,6 +71,9 @@ preflight() {
 	fi
 	ACCOUNT=$(jq -r '.Account // empty' <<<"$ident" 2>/dev/null || true)
 	[[ $ACCOUNT =~ ^[0-9]{12}$ ]] || die "'aws sts get-caller-identity' returned no account ID: $ident"
+	# The partition (aws, aws-cn, aws-us-gov, …) from the caller's ARN.
+	PARTITION=$(jq -r '.Arn // "" | split(":")[1] // empty' <<<"$ident" 2>/dev/null || true)
+	PARTITION=${PARTITION:-aws}
 	log "account $ACCOUNT, region $REGION${AWS_ENDPOINT_URL:+, endpoint $AWS_ENDPOINT_URL}, stack $STACK_NAME"
 }
 
@@ -199,32 +202,60 @@ show_failures() {
 		head -n 15 >&2 || true
 }
 
-# notification_config BUCKET FUNCTION_ARN add|remove [QUEUE_ARN] writes to
-# stdout the bucket's notification configuration with this stack's
-# configurations (by Id prefix or by target) replaced by one per suffix
-# ("add") or dropped ("remove"): to the function, or to QUEUE_ARN when the
-# stack buffers through a queue (BufferWithQueue). Every other
-# configuration (other queues, topics, EventBridge, other functions) is
-# kept as it is.
+# notification_config BUCKET FUNCTION_ARN add|remove [QUEUE_ARN [REMOVALS]]
+# writes to stdout the bucket's notification configuration with this
+# stack's configurations (by Id prefix or by target) replaced by one per
+# suffix for s3:ObjectCreated:* and, with REMOVALS=true (faces are
+# indexed), one for s3:ObjectRemoved:* so a deleted photo's faces leave
+# the index ("add"), or dropped ("remove"): to the function, or to
+# QUEUE_ARN when the stack buffers through a queue (BufferWithQueue).
+# Every other configuration (other queues, topics, EventBridge, other
+# functions) is kept as it is. S3 refuses configurations that overlap
+# (a shared event type and overlapping prefix/suffix filters), with an
+# error that names none of them; "add" names the overlapping ones itself
+# and dies before anything is written.
 notification_config() {
-	local bucket=$1 arn=$2 mode=$3 queue=${4:-} cur
+	local bucket=$1 arn=$2 mode=$3 queue=${4:-} removals=${5:-false} cur conflicts
 	cur=$(aws_ s3api get-bucket-notification-configuration --bucket "$bucket" --output json 2>"$TMP/notif.err") ||
 		die "read the notification configuration of s3://$bucket: $(oneline "$TMP/notif.err")"
 	[[ -n $cur ]] || cur='{}'
-	jq -c --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" --arg queue "$queue" '
+	# shellcheck disable=SC2016 # jq's variables, not the shell's
+	local filter='
 		def ours: if $mode == "add" then
 			[$ARGS.positional | to_entries[] | {
 				Id: ($p + (.key | tostring) + "-" + (.value | ltrimstr("."))),
 				Events: ["s3:ObjectCreated:*"],
 				Filter: {Key: {FilterRules: [{Name: "suffix", Value: .value}]}}
-			} + (if $queue == "" then {LambdaFunctionArn: $arn} else {QueueArn: $queue} end)] else [] end;
-		def notours: select((.Id // "" | startswith($p)) | not);
-		del(.ResponseMetadata)
+			}] + (if $removals == "true" then [{Id: ($p + "removed"), Events: ["s3:ObjectRemoved:*"]}] else [] end)
+			| map(. + (if $queue == "" then {LambdaFunctionArn: $arn} else {QueueArn: $queue} end)) else [] end;
+		def mine: (.Id // "" | startswith($p)) or (.LambdaFunctionArn // "") == $arn or ($queue != "" and (.QueueArn // "") == $queue);
+		def theirs: [(.LambdaFunctionConfigurations // [])[], (.QueueConfigurations // [])[], (.TopicConfigurations // [])[]] | map(select(mine | not));
+		def rule($n): [(.Filter.Key.FilterRules // [])[] | select(.Name | ascii_downcase == $n) | .Value][0] // "";
+		def evoverlap($a; $b): $a == $b
+			or ($a | endswith(":*") and ($b | startswith($a | rtrimstr("*"))))
+			or ($b | endswith(":*") and ($a | startswith($b | rtrimstr("*"))));
+		def overlap($x; $y):
+			($x | rule("prefix")) as $xp | ($y | rule("prefix")) as $yp
+			| ($x | rule("suffix")) as $xs | ($y | rule("suffix")) as $ys
+			| any($x.Events[]; . as $e | any($y.Events[]; evoverlap($e; .)))
+			and ($xp == "" or $yp == "" or ($xp | startswith($yp)) or ($yp | startswith($xp)))
+			and ($xs == "" or $ys == "" or ($xs | endswith($ys)) or ($ys | endswith($xs)));
+		def describe: "\(.Id // "(no Id)") (\(.Events | join(","))\(if rule("prefix") != "" then " prefix " + rule("prefix") else "" end)\(if rule("suffix") != "" then " suffix " + rule("suffix") else "" end) -> \(.LambdaFunctionArn // .QueueArn // .TopicArn))";
+		del(.ResponseMetadata)'
+	if [[ $mode == add ]]; then
+		conflicts=$(jq -r --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" --arg queue "$queue" --arg removals "$removals" \
+			"$filter"' | ours as $ours | theirs[] | . as $t | select(any($ours[]; overlap($t; .))) | describe' \
+			--args "${SUFFIXES[@]}" <<<"$cur") || die "read the notification configuration of s3://$bucket: not the JSON S3 answers"
+		if [[ -n $conflicts ]]; then
+			die "s3://$bucket already has notifications that overlap this stack's (S3 refuses overlapping configurations: a shared event type with overlapping prefix and suffix filters): $(tr '\n' ';' <<<"$conflicts" | sed 's/;$//; s/;/; /g'). Remove or narrow them (aws s3api get-bucket-notification-configuration --bucket $bucket), or deploy with FACE_INDEX= if only s3:ObjectRemoved overlaps"
+		fi
+	fi
+	jq -c --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" --arg queue "$queue" --arg removals "$removals" "$filter"'
 		| .LambdaFunctionConfigurations = (
-			[(.LambdaFunctionConfigurations // [])[] | notours | select(.LambdaFunctionArn != $arn)]
+			[(.LambdaFunctionConfigurations // [])[] | select(mine | not)]
 			+ (if $queue == "" then ours else [] end))
 		| .QueueConfigurations = (
-			[(.QueueConfigurations // [])[] | notours]
+			[(.QueueConfigurations // [])[] | select(mine | not)]
 			+ (if $queue == "" then [] else ours end))
 		| if .LambdaFunctionConfigurations == [] then del(.LambdaFunctionConfigurations) else . end
 		| if .QueueConfigurations == [] then del(.QueueConfigurations) else . end

@@ -624,9 +624,11 @@ func TestDeployFailureShowsReasons(t *testing.T) {
 }
 
 // foreignNotifications is an existing bucket's configuration that is not
-// ours: a queue, another function, and a stale configuration of this stack.
+// ours: a queue, another function (neither overlapping ours, which S3
+// would refuse), and a stale configuration of this stack.
 const foreignNotifications = `{
-  "QueueConfigurations": [{"Id": "audit", "QueueArn": "arn:aws:sqs:eu-west-1:123456789012:audit", "Events": ["s3:ObjectCreated:*"]}],
+  "QueueConfigurations": [{"Id": "audit", "QueueArn": "arn:aws:sqs:eu-west-1:123456789012:audit", "Events": ["s3:ObjectCreated:*"],
+    "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": ".log"}]}}}],
   "LambdaFunctionConfigurations": [
     {"Id": "csv-import", "LambdaFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:csv", "Events": ["s3:ObjectCreated:*"],
      "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": ".csv"}]}}},
@@ -673,15 +675,25 @@ func TestDeployExistingInputBucket(t *testing.T) {
 	if len(nc.QueueConfigurations) != 1 {
 		t.Errorf("queue configuration lost: %+v", nc.QueueConfigurations)
 	}
+	checkWired(t, nc, outs["FunctionArn"], false)
+}
+
+// checkWired: the bucket notifies the function of every suffix's
+// creations, and of every removal when faces are indexed; another
+// function's configuration stays and this stack's stale one does not.
+func checkWired(t *testing.T, nc notificationConfig, fnArn string, removals bool) {
+	t.Helper()
 	var suffixes []string
-	kept := false
+	kept, removed := false, 0
 	for _, c := range nc.LambdaFunctionConfigurations {
 		switch {
 		case c.ID == "csv-import":
 			kept = true
 		case c.ID == "facevec-facevec-0-old":
 			t.Errorf("stale configuration of this stack kept")
-		case c.ARN != outs["FunctionArn"] || !slices.Equal(c.Events, []string{"s3:ObjectCreated:*"}) || len(c.FilterKey.Key.FilterRules) != 1:
+		case c.ARN == fnArn && slices.Equal(c.Events, []string{"s3:ObjectRemoved:*"}) && len(c.FilterKey.Key.FilterRules) == 0:
+			removed++
+		case c.ARN != fnArn || !slices.Equal(c.Events, []string{"s3:ObjectCreated:*"}) || len(c.FilterKey.Key.FilterRules) != 1:
 			t.Errorf("configuration %+v", c)
 		default:
 			suffixes = append(suffixes, c.FilterKey.Key.FilterRules[0].Value)
@@ -692,6 +704,82 @@ func TestDeployExistingInputBucket(t *testing.T) {
 	}
 	if !slices.Equal(suffixes, provision.DefaultSuffixes) {
 		t.Errorf("suffixes %v, want %v", suffixes, provision.DefaultSuffixes)
+	}
+	if want := map[bool]int{false: 0, true: 1}[removals]; removed != want {
+		t.Errorf("%d s3:ObjectRemoved:* configurations to the function, want %d (faces indexed: %v)", removed, want, removals)
+	}
+}
+
+// TestDeployExistingInputBucketIndexed: with faces indexed, an existing
+// bucket sends its removals to the function too, as the template does for
+// a bucket it creates (issue #28: only creations were wired, so deleted
+// photos' faces stayed in the index).
+func TestDeployExistingInputBucketIndexed(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	outs["InputBucketName"], outs["InputBucketCreated"] = "photos", "false"
+	outs["VectorBucketName"], outs["VectorIndexName"] = "facevec-"+fakeAccount+"-eu-west-1-vectors", "faces"
+	f.stack(outs, false)
+	f.write("notification-photos.json", []byte(foreignNotifications))
+	r := f.run("deploy.sh", map[string]string{
+		"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t),
+		"EXISTING_INPUT_BUCKET": "photos", "FAKE_BUCKET_LOCATION": `"eu-west-1"`,
+	})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	var nc notificationConfig
+	if err := json.Unmarshal([]byte(f.read("notification-photos.json")), &nc); err != nil {
+		t.Fatal(err)
+	}
+	checkWired(t, nc, outs["FunctionArn"], true)
+}
+
+// TestDeployNamesOverlappingNotifications: S3 refuses a configuration that
+// overlaps one already on the bucket without saying which; deploy.sh names
+// it, before creating anything.
+func TestDeployNamesOverlappingNotifications(t *testing.T) {
+	for _, c := range []struct {
+		name, config, env, want string
+	}{
+		{"removals", `{"LambdaFunctionConfigurations": [{"Id": "audit-deletes", "LambdaFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:audit",
+			"Events": ["s3:ObjectRemoved:Delete"], "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "raw/"}]}}}]}`, "",
+			"audit-deletes (s3:ObjectRemoved:Delete prefix raw/ -> arn:aws:lambda:eu-west-1:123456789012:function:audit)"},
+		{"jpg thumbnails", `{"QueueConfigurations": [{"Id": "thumbs", "QueueArn": "arn:aws:sqs:eu-west-1:123456789012:thumbs",
+			"Events": ["s3:ObjectCreated:Put"], "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": "g"}]}}}]}`, "",
+			"thumbs (s3:ObjectCreated:Put suffix g -> arn:aws:sqs:eu-west-1:123456789012:thumbs)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakeAWS(t)
+			f.write("notification-photos.json", []byte(c.config))
+			r := f.run("deploy.sh", map[string]string{
+				"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t),
+				"EXISTING_INPUT_BUCKET": "photos", "FAKE_BUCKET_LOCATION": `"eu-west-1"`,
+			})
+			if r.code == 0 || !strings.Contains(r.stderr, "overlap") || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d: want the overlapping configuration named: %s", r.code, c.want)
+			}
+			for _, cmd := range []string{"cloudformation deploy", "s3api create-bucket", "s3 cp", "s3api put-bucket-notification-configuration"} {
+				if len(f.calledWith(cmd)) != 0 {
+					t.Errorf("called %s before refusing", cmd)
+				}
+			}
+		})
+	}
+	// Without an index, another function's removals do not overlap.
+	f := newFakeAWS(t)
+	f.stack(map[string]string{}, false)
+	outs := stackOutputs("eu-west-1")
+	outs["InputBucketName"], outs["InputBucketCreated"] = "photos", "false"
+	f.stack(outs, false)
+	f.write("notification-photos.json", []byte(`{"LambdaFunctionConfigurations": [{"Id": "audit-deletes",
+		"LambdaFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:audit", "Events": ["s3:ObjectRemoved:*"]}]}`))
+	r := f.run("deploy.sh", map[string]string{
+		"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t), "FACE_INDEX": "",
+		"EXISTING_INPUT_BUCKET": "photos", "FAKE_BUCKET_LOCATION": `"eu-west-1"`,
+	})
+	if r.code != 0 {
+		t.Fatalf("without an index: exit %d", r.code)
 	}
 }
 
