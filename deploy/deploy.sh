@@ -79,11 +79,6 @@ int_param QUEUE_BATCHING_WINDOW_S 0 300 QueueBatchingWindowSeconds
 int_param QUEUE_MAX_CONCURRENCY 2 1000 QueueMaxConcurrency
 int_param QUEUE_MAX_RECEIVE_COUNT 1 1000 QueueMaxReceiveCount
 int_param QUEUE_VISIBILITY_TIMEOUT_S 1 43200 QueueVisibilityTimeout
-# Lambda's queue poller ignores a reservation: more pollers than reserved
-# executions get throttled and burn receives towards the dead-letter queue.
-if [[ -n ${QUEUE_MAX_CONCURRENCY:-} && ${RESERVED_CONCURRENCY:-0} -gt 0 ]] && ((QUEUE_MAX_CONCURRENCY > RESERVED_CONCURRENCY)); then
-	die "QUEUE_MAX_CONCURRENCY=$QUEUE_MAX_CONCURRENCY is over RESERVED_CONCURRENCY=$RESERVED_CONCURRENCY: throttled batches would use up receives and land in the dead-letter queue"
-fi
 if [[ -n ${LOG_RETENTION_DAYS:-} ]]; then
 	retentions=" 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653 "
 	[[ $LOG_RETENTION_DAYS =~ ^[0-9]+$ && $retentions == *" $LOG_RETENTION_DAYS "* ]] ||
@@ -154,6 +149,33 @@ if [[ -n $EXISTING_INPUT_BUCKET ]]; then
 	loc=$(jq -r '.LocationConstraint // "" | if . == "" then "us-east-1" elif . == "EU" then "eu-west-1" else . end' <<<"$loc")
 	[[ $loc == "$REGION" ]] ||
 		die "EXISTING_INPUT_BUCKET=$EXISTING_INPUT_BUCKET is in $loc, the stack would be in $REGION: S3 notifies functions of its own region only (set AWS_REGION=$loc)"
+fi
+
+# The queue's settings that AWS refuses, or that drain into the dead-letter
+# queue, checked against the values the stack will have (the env, else
+# the stack's, else the template's), so a setting changed alone (TIMEOUT_S
+# on a later deploy) is checked against the others too.
+if [[ $(effective BUFFER_WITH_QUEUE BufferWithQueue) == true ]]; then
+	batch=$(effective QUEUE_BATCH_SIZE QueueBatchSize)
+	window=$(effective QUEUE_BATCHING_WINDOW_S QueueBatchingWindowSeconds)
+	visibility=$(effective QUEUE_VISIBILITY_TIMEOUT_S QueueVisibilityTimeout)
+	timeout=$(effective TIMEOUT_S Timeout)
+	reserved=$(effective RESERVED_CONCURRENCY ReservedConcurrency)
+	pollers=$(effective QUEUE_MAX_CONCURRENCY QueueMaxConcurrency)
+	for v in batch window visibility timeout reserved pollers; do
+		[[ ${!v} =~ ^[0-9]+$ ]] || die "stack $STACK_NAME: cannot tell its $v setting ('${!v}')"
+	done
+	# Lambda refuses a batch over 10 messages without a batching window.
+	((batch <= 10 || window >= 1)) ||
+		die "a queue batch of $batch messages needs a batching window of at least 1 s (QUEUE_BATCHING_WINDOW_S, now $window): Lambda refuses more than 10 without one"
+	# Lambda refuses a mapping whose queue hides a message for less time than
+	# the function may take (it would be received again while running).
+	((visibility >= timeout)) ||
+		die "the queue's visibility timeout ($visibility s, QUEUE_VISIBILITY_TIMEOUT_S) is below the function timeout ($timeout s, TIMEOUT_S): Lambda refuses that; AWS recommends six times the timeout ($((timeout * 6)) s)"
+	# Lambda's queue poller ignores a reservation: more pollers than reserved
+	# executions get throttled and burn receives towards the dead-letter queue.
+	((reserved == 0 || pollers <= reserved)) ||
+		die "QUEUE_MAX_CONCURRENCY=$pollers is over RESERVED_CONCURRENCY=$reserved: throttled batches would use up receives and land in the dead-letter queue"
 fi
 
 # Faces are indexed when the effective VectorIndex is not empty. S3 Vectors

@@ -329,7 +329,6 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 		{"boundary role", map[string]string{"PERMISSIONS_BOUNDARY": "arn:aws:iam::123456789012:role/x"}, "PERMISSIONS_BOUNDARY="},
 		{"concurrency text", map[string]string{"RESERVED_CONCURRENCY": "ten"}, "RESERVED_CONCURRENCY='ten'"},
 		{"event age short", map[string]string{"MAX_EVENT_AGE_S": "30"}, "MAX_EVENT_AGE_S='30': want an integer from 60 to 21600"},
-		{"pollers over reservation", map[string]string{"RESERVED_CONCURRENCY": "5", "QUEUE_MAX_CONCURRENCY": "10"}, "QUEUE_MAX_CONCURRENCY=10 is over RESERVED_CONCURRENCY=5"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -1096,6 +1095,62 @@ func TestDeployRefusesToMoveTheIndex(t *testing.T) {
 	}
 	if len(f.calledWith("cloudformation deploy")) != 0 || len(f.calledWith("s3 cp")) != 0 {
 		t.Errorf("uploaded or deployed anyway: %v", f.commands())
+	}
+}
+
+// TestDeployChecksQueueSettings: the queue settings AWS refuses, or that
+// drain into the dead-letter queue, are refused before anything is
+// created, against the values the stack will have: the env, else the
+// stack's current value, else the template default (issue #28: only
+// values set together in the env were checked).
+func TestDeployChecksQueueSettings(t *testing.T) {
+	cases := []struct {
+		name  string
+		stack map[string]string // the stack's current parameters; nil: no stack
+		env   map[string]string
+		want  string
+	}{
+		{"timeout over the default visibility", nil, map[string]string{"BUFFER_WITH_QUEUE": "true", "TIMEOUT_S": "900"},
+			"visibility timeout (720 s, QUEUE_VISIBILITY_TIMEOUT_S) is below the function timeout (900 s"},
+		{"timeout raised later", map[string]string{"BufferWithQueue": "true", "QueueVisibilityTimeout": "300"}, map[string]string{"TIMEOUT_S": "301"},
+			"visibility timeout (300 s"},
+		{"reservation under the default pollers", nil, map[string]string{"BUFFER_WITH_QUEUE": "true", "RESERVED_CONCURRENCY": "5"},
+			"QUEUE_MAX_CONCURRENCY=10 is over RESERVED_CONCURRENCY=5"},
+		{"reservation lowered later", map[string]string{"BufferWithQueue": "true", "QueueMaxConcurrency": "50"}, map[string]string{"RESERVED_CONCURRENCY": "20"},
+			"QUEUE_MAX_CONCURRENCY=50 is over RESERVED_CONCURRENCY=20"},
+		{"big batch without window", nil, map[string]string{"BUFFER_WITH_QUEUE": "true", "QUEUE_BATCH_SIZE": "100"},
+			"a queue batch of 100 messages needs a batching window of at least 1 s"},
+		{"buffering turned on later", map[string]string{"QueueBatchSize": "50", "ReservedConcurrency": "0"}, map[string]string{"BUFFER_WITH_QUEUE": "true"},
+			"a queue batch of 50 messages"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakeAWS(t)
+			f.stack(stackOutputs("eu-west-1"), c.stack != nil)
+			if c.stack != nil {
+				f.writeJSON("params.json", c.stack)
+			}
+			env := map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t)}
+			maps.Copy(env, c.env)
+			r := f.run("deploy.sh", env)
+			if r.code == 0 || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d: want an error mentioning %q", r.code, c.want)
+			}
+			for _, cmd := range []string{"cloudformation deploy", "s3api create-bucket", "s3 cp"} {
+				if len(f.calledWith(cmd)) != 0 {
+					t.Errorf("called %s before refusing", cmd)
+				}
+			}
+		})
+	}
+	// Settings that fit deploy.
+	f := newFakeAWS(t)
+	f.stack(stackOutputs("eu-west-1"), false)
+	r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t),
+		"BUFFER_WITH_QUEUE": "true", "TIMEOUT_S": "900", "QUEUE_VISIBILITY_TIMEOUT_S": "5400", "RESERVED_CONCURRENCY": "10",
+		"QUEUE_BATCH_SIZE": "100", "QUEUE_BATCHING_WINDOW_S": "5"})
+	if r.code != 0 {
+		t.Fatalf("fitting queue settings: exit %d", r.code)
 	}
 }
 
