@@ -27,7 +27,7 @@
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 set -euo pipefail
 #
-# The zip is uploaded with `aws s3 cp` and the template's Code rewritten
+# The zip is uploaded with `aws s3api put-object` and the template's Code rewritten
 # here, as `aws cloudformation package` would: that command (and deploy's
 # --s3-bucket upload) ignores --endpoint-url in AWS CLI 2.9, so it could
 # not rehearse against LocalStack.
@@ -215,32 +215,60 @@ if $STACK_EXISTS; then
 	fi
 fi
 
-# The artifact bucket, created when missing. New buckets are private and
-# encrypted by default (S3 Block Public Access and SSE-S3 since 2023).
-if ! aws_ s3api head-bucket --bucket "$DEPLOY_BUCKET" 2>"$TMP/head.err"; then
+# The artifact bucket, created when missing. Its default name is
+# predictable and bucket names are global: another account could create
+# it first and, with a policy letting us write, swap the code
+# CloudFormation deploys. Every call on it therefore names the owner
+# (--expected-bucket-owner: S3 answers 403 for another account's bucket),
+# and one we do not own is refused. New buckets are private and encrypted
+# by default (S3 Block Public Access and SSE-S3 since 2023); the one
+# created here also refuses plain HTTP and expires packages after a year.
+OWNER=(--expected-bucket-owner "$ACCOUNT")
+if ! aws_ s3api head-bucket --bucket "$DEPLOY_BUCKET" "${OWNER[@]}" 2>"$TMP/head.err"; then
+	if grep -Eq '403|Forbidden|AccessDenied' "$TMP/head.err"; then
+		die "DEPLOY_BUCKET=$DEPLOY_BUCKET exists but account $ACCOUNT does not own it (or may not use it): refusing to put the function's code where another account could replace it; set DEPLOY_BUCKET to a bucket of yours"
+	fi
 	if ! grep -Eq '404|Not Found|NoSuchBucket' "$TMP/head.err"; then
-		die "DEPLOY_BUCKET=$DEPLOY_BUCKET is not usable: $(oneline "$TMP/head.err") (another account may own that name; set DEPLOY_BUCKET)"
+		die "DEPLOY_BUCKET=$DEPLOY_BUCKET is not usable: $(oneline "$TMP/head.err")"
 	fi
 	log "creating artifact bucket s3://$DEPLOY_BUCKET"
 	create=(s3api create-bucket --bucket "$DEPLOY_BUCKET")
 	# us-east-1 refuses an explicit LocationConstraint for itself.
 	[[ $REGION == us-east-1 ]] || create+=(--create-bucket-configuration "LocationConstraint=$REGION")
-	aws_ "${create[@]}" >/dev/null
+	aws_ "${create[@]}" >/dev/null 2>"$TMP/create.err" ||
+		die "create s3://$DEPLOY_BUCKET: $(oneline "$TMP/create.err") (the name may have just been taken: set DEPLOY_BUCKET)"
+	jq -n --arg b "arn:$PARTITION:s3:::$DEPLOY_BUCKET" '{Version: "2012-10-17", Statement: [{
+		Sid: "DenyPlainHTTP", Effect: "Deny", Principal: "*", Action: "s3:*",
+		Resource: [$b, ($b + "/*")], Condition: {Bool: {"aws:SecureTransport": "false"}}}]}' >"$TMP/policy.json"
+	# A package is needed while a deploy (or its rollback) uses it; a year
+	# later a new deploy uploads it again if it is gone.
+	jq -n '{Rules: [{ID: "facevec-expire-packages", Status: "Enabled", Filter: {Prefix: ""},
+		Expiration: {Days: 365}, AbortIncompleteMultipartUpload: {DaysAfterInitiation: 7}}]}' >"$TMP/lifecycle.json"
+	for step in "put-bucket-policy --policy file://$TMP/policy.json" \
+		"put-bucket-lifecycle-configuration --lifecycle-configuration file://$TMP/lifecycle.json"; do
+		read -ra args <<<"$step"
+		if ! aws_ s3api "${args[@]}" --bucket "$DEPLOY_BUCKET" "${OWNER[@]}" 2>"$TMP/harden.err"; then
+			# Emulators (LocalStack, the embedded stack) may not serve these.
+			[[ -n ${AWS_ENDPOINT_URL:-} ]] || die "s3api ${args[0]} on s3://$DEPLOY_BUCKET: $(oneline "$TMP/harden.err")"
+			log "the endpoint refused s3api ${args[0]} ($(oneline "$TMP/harden.err")); going on without it"
+		fi
+	done
 fi
 
 # upload_artifact FILE KEY uploads FILE to s3://DEPLOY_BUCKET/KEY unless
 # it is there already (the key holds the file's MD5, so the same key is
-# the same content).
+# the same content), with put-object: `aws s3 cp` has no
+# --expected-bucket-owner in CLI 2.9.
 upload_artifact() {
 	local file=$1 key=$2
-	if aws_ s3api head-object --bucket "$DEPLOY_BUCKET" --key "$key" >/dev/null 2>"$TMP/head.err"; then
+	if aws_ s3api head-object --bucket "$DEPLOY_BUCKET" --key "$key" "${OWNER[@]}" >/dev/null 2>"$TMP/head.err"; then
 		log "s3://$DEPLOY_BUCKET/$key is already there (same content)"
 		return 0
 	fi
 	grep -Eq '404|Not Found|NoSuchKey' "$TMP/head.err" ||
 		die "check s3://$DEPLOY_BUCKET/$key: $(oneline "$TMP/head.err")"
 	log "uploading $file to s3://$DEPLOY_BUCKET/$key"
-	aws_ s3 cp --only-show-errors "$file" "s3://$DEPLOY_BUCKET/$key" 2>"$TMP/cp.err" ||
+	aws_ s3api put-object --bucket "$DEPLOY_BUCKET" --key "$key" --body "$file" "${OWNER[@]}" >/dev/null 2>"$TMP/cp.err" ||
 		die "upload $file to s3://$DEPLOY_BUCKET/$key: $(oneline "$TMP/cp.err")"
 }
 

@@ -379,9 +379,9 @@ func TestDeploy(t *testing.T) {
 		"sts get-caller-identity",
 		"cloudformation describe-stacks", // not there yet
 		"cloudformation describe-type",   // S3 Vectors in the region
-		"s3api head-bucket", "s3api create-bucket",
-		"s3api head-object", "s3 cp", // the zip, not there yet
-		"s3api head-object", "s3 cp", // vectors.yaml, not there yet
+		"s3api head-bucket", "s3api create-bucket", "s3api put-bucket-policy", "s3api put-bucket-lifecycle-configuration",
+		"s3api head-object", "s3api put-object", // the zip, not there yet
+		"s3api head-object", "s3api put-object", // vectors.yaml, not there yet
 		"cloudformation deploy",
 		"cloudformation describe-stacks",
 	}
@@ -392,6 +392,37 @@ func TestDeploy(t *testing.T) {
 	if c := f.calledWith("s3api create-bucket"); len(c) != 1 || option(c[0], "bucket") != codeBucket ||
 		option(c[0], "create-bucket-configuration") != "LocationConstraint=eu-west-1" {
 		t.Errorf("create-bucket calls %v, want %s in eu-west-1", c, codeBucket)
+	}
+	// Every call on the artifact bucket names its owner, this account
+	// (create-bucket takes no owner: it fails for a taken name).
+	for _, c := range f.calls() {
+		if option(c, "bucket") == codeBucket && command(c) != "s3api create-bucket" && option(c, "expected-bucket-owner") != fakeAccount {
+			t.Errorf("call %v on the artifact bucket lacks --expected-bucket-owner %s", c, fakeAccount)
+		}
+	}
+	// It refuses plain HTTP and expires old packages.
+	var policy struct {
+		Statement []struct {
+			Effect, Action string
+			Principal      any
+			Resource       []string
+			Condition      map[string]map[string]string
+		}
+	}
+	if err := json.Unmarshal([]byte(f.read("policy-"+codeBucket+".json")), &policy); err != nil {
+		t.Fatal(err)
+	}
+	if st := policy.Statement; len(st) != 1 || st[0].Effect != "Deny" || st[0].Action != "s3:*" || st[0].Principal != "*" ||
+		st[0].Condition["Bool"]["aws:SecureTransport"] != "false" ||
+		!slices.Equal(st[0].Resource, []string{"arn:aws:s3:::" + codeBucket, "arn:aws:s3:::" + codeBucket + "/*"}) {
+		t.Errorf("artifact bucket policy %+v: want plain HTTP denied on the bucket and its objects", st)
+	}
+	var lc struct{ Rules []map[string]any }
+	if err := json.Unmarshal([]byte(f.read("lifecycle-"+codeBucket+".json")), &lc); err != nil {
+		t.Fatal(err)
+	}
+	if len(lc.Rules) != 1 || canon(lc.Rules[0]["Expiration"]) != `{"Days":365}` || lc.Rules[0]["Status"] != "Enabled" {
+		t.Errorf("artifact bucket lifecycle %+v: want packages expired after 365 days", lc.Rules)
 	}
 	// The zip went where `aws cloudformation package` would put it, and the
 	// deployed template points there.
@@ -758,7 +789,7 @@ func TestDeployNamesOverlappingNotifications(t *testing.T) {
 			if r.code == 0 || !strings.Contains(r.stderr, "overlap") || !strings.Contains(r.stderr, c.want) {
 				t.Fatalf("exit %d: want the overlapping configuration named: %s", r.code, c.want)
 			}
-			for _, cmd := range []string{"cloudformation deploy", "s3api create-bucket", "s3 cp", "s3api put-bucket-notification-configuration"} {
+			for _, cmd := range []string{"cloudformation deploy", "s3api create-bucket", "s3api put-object", "s3api put-bucket-notification-configuration"} {
 				if len(f.calledWith(cmd)) != 0 {
 					t.Errorf("called %s before refusing", cmd)
 				}
@@ -1093,7 +1124,7 @@ func TestDeployRefusesToMoveTheIndex(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "holds its vector bucket itself") || !strings.Contains(r.stderr, "facevec index") {
 		t.Fatalf("exit %d: want the refusal to move the index", r.code)
 	}
-	if len(f.calledWith("cloudformation deploy")) != 0 || len(f.calledWith("s3 cp")) != 0 {
+	if len(f.calledWith("cloudformation deploy")) != 0 || len(f.calledWith("s3api put-object")) != 0 {
 		t.Errorf("uploaded or deployed anyway: %v", f.commands())
 	}
 }
@@ -1136,7 +1167,7 @@ func TestDeployChecksQueueSettings(t *testing.T) {
 			if r.code == 0 || !strings.Contains(r.stderr, c.want) {
 				t.Fatalf("exit %d: want an error mentioning %q", r.code, c.want)
 			}
-			for _, cmd := range []string{"cloudformation deploy", "s3api create-bucket", "s3 cp"} {
+			for _, cmd := range []string{"cloudformation deploy", "s3api create-bucket", "s3api put-object"} {
 				if len(f.calledWith(cmd)) != 0 {
 					t.Errorf("called %s before refusing", cmd)
 				}
@@ -1151,6 +1182,32 @@ func TestDeployChecksQueueSettings(t *testing.T) {
 		"QUEUE_BATCH_SIZE": "100", "QUEUE_BATCHING_WINDOW_S": "5"})
 	if r.code != 0 {
 		t.Fatalf("fitting queue settings: exit %d", r.code)
+	}
+}
+
+// TestDeployRefusesAForeignDeployBucket: the artifact bucket's default
+// name is predictable and global. If another account created it (with a
+// policy letting us write) and put its own code at <stack>/<md5>, the old
+// deploy.sh found the key there, skipped the upload and deployed their
+// code (issue #28). Now every call names the owner and S3's 403 stops it.
+func TestDeployRefusesAForeignDeployBucket(t *testing.T) {
+	f := newFakeAWS(t)
+	f.stack(stackOutputs("eu-west-1"), false)
+	zip := writeZip(t)
+	codeBucket := "facevec-" + fakeAccount + "-eu-west-1-code"
+	f.bucket(codeBucket)
+	f.write("owner-"+codeBucket, []byte("999999999999"))
+	key := "s3/" + codeBucket + "/facevec/" + md5Hex(t, zip)
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(f.dir, key)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.write(key, []byte("their code"))
+	r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip})
+	if r.code == 0 || !strings.Contains(r.stderr, "does not own it") {
+		t.Fatalf("exit %d: want the refusal of a bucket another account owns", r.code)
+	}
+	if len(f.calledWith("cloudformation deploy")) != 0 {
+		t.Errorf("deployed with code from another account's bucket")
 	}
 }
 
