@@ -827,9 +827,12 @@ func TestDeployExistingBucketInAnotherRegion(t *testing.T) {
 	}
 }
 
-func TestUndeploy(t *testing.T) {
+// undeployable is a deployed stack with its own buckets, photos in the
+// input bucket wired to the function, and a face index it created.
+func undeployable(t *testing.T) (*fakeAWS, map[string]string) {
 	f := newFakeAWS(t)
 	outs := stackOutputs("eu-west-1")
+	outs["VectorBucketName"], outs["VectorIndexName"] = "facevec-"+fakeAccount+"-eu-west-1-vectors", "faces"
 	f.stack(outs, true)
 	in, out := outs["InputBucketName"], outs["OutputBucketName"]
 	f.bucket(in)
@@ -838,11 +841,25 @@ func TestUndeploy(t *testing.T) {
 		{"LogicalResourceId": "InputBucket", "PhysicalResourceId": in, "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "CREATE_COMPLETE"},
 		{"LogicalResourceId": "OutputBucket", "PhysicalResourceId": out, "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "CREATE_COMPLETE"},
 		{"LogicalResourceId": "DeadLetterQueue", "PhysicalResourceId": "https://sqs/x", "ResourceType": "AWS::SQS::Queue", "ResourceStatus": "CREATE_COMPLETE"},
+		{"LogicalResourceId": "FaceIndexStack", "PhysicalResourceId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/facevec-FaceIndexStack-X/1", "ResourceType": "AWS::CloudFormation::Stack", "ResourceStatus": "CREATE_COMPLETE"},
 	}})
 	f.write("objects-"+in+".json", []byte(`{
 		"Versions": [{"Key": "people/grace hopper.jpg", "VersionId": "v1"}, {"Key": "a&b.png", "VersionId": "null"}],
 		"DeleteMarkers": [{"Key": "old.jpg", "VersionId": "m1"}]}`))
-	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1"})
+	// What the template configures on a bucket it creates (generated Ids).
+	f.writeJSON("notification-"+in+".json", map[string]any{"LambdaFunctionConfigurations": []any{
+		map[string]any{"Id": "NjQ5ZDg3", "LambdaFunctionArn": outs["FunctionArn"], "Events": []string{"s3:ObjectCreated:*"}},
+	}})
+	return f, outs
+}
+
+// index returns the position of the first call of cmd, -1 for none.
+func (f *fakeAWS) index(cmd string) int { return slices.Index(f.commands(), cmd) }
+
+func TestUndeploy(t *testing.T) {
+	f, outs := undeployable(t)
+	in, out := outs["InputBucketName"], outs["OutputBucketName"]
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec"})
 	if r.code != 0 {
 		t.Fatalf("exit %d", r.code)
 	}
@@ -861,11 +878,98 @@ func TestUndeploy(t *testing.T) {
 	if len(f.calledWith("cloudformation delete-stack")) != 1 || len(f.calledWith("cloudformation wait")) != 1 {
 		t.Errorf("stack not deleted and waited for: %v", f.commands())
 	}
-	if f.exists("stack-exists") {
-		t.Errorf("stack still exists")
+	if f.exists("stack-exists") || f.exists("bucket-"+in) || f.exists("bucket-"+out) {
+		t.Errorf("stack or a bucket still exists")
 	}
-	if len(f.calledWith("s3api put-bucket-notification-configuration")) != 0 {
-		t.Errorf("touched notifications of a bucket the stack owns")
+	// The order that loses nothing and invokes nothing (issue #28): the
+	// notifications go first, then the stack, and only then the data.
+	detach, del, empty := f.index("s3api put-bucket-notification-configuration"), f.index("cloudformation delete-stack"), f.index("s3api delete-objects")
+	if detach < 0 || del < 0 || empty < 0 || !(detach < del && del < empty) {
+		t.Errorf("calls %v: want notifications detached, then the stack deleted, then the buckets emptied", f.commands())
+	}
+	if nc := f.read("notification-" + in + ".json"); strings.Contains(nc, outs["FunctionArn"]) {
+		t.Errorf("input bucket still notifies the function: %s", nc)
+	}
+	if got := f.read("vectors-deleted"); got != "delete-index "+outs["VectorBucketName"]+" faces\ndelete-vector-bucket "+outs["VectorBucketName"]+" \n" {
+		t.Errorf("vector deletions %q: want the index, then its bucket", got)
+	}
+	if !strings.Contains(r.stderr, "DELETED with all its objects: s3://"+in+" (3 objects)") {
+		t.Errorf("the summary does not say what is deleted, with object counts")
+	}
+}
+
+// TestUndeployAsksFirst: nothing is touched without CONFIRM=<stack name>
+// (or a typed answer on a terminal) (issue #28: make undeploy deleted the
+// photos without asking).
+func TestUndeployAsksFirst(t *testing.T) {
+	for _, confirm := range []string{"", "yes", "other-stack"} {
+		t.Run("CONFIRM="+confirm, func(t *testing.T) {
+			f, outs := undeployable(t)
+			env := map[string]string{"AWS_REGION": "eu-west-1"}
+			if confirm != "" {
+				env["CONFIRM"] = confirm
+			}
+			r := f.run("undeploy.sh", env)
+			if r.code == 0 || !strings.Contains(r.stderr, "nothing done") {
+				t.Fatalf("exit %d: want a refusal that says nothing was done", r.code)
+			}
+			if !strings.Contains(r.stderr, "s3://"+outs["InputBucketName"]+" (3 objects)") {
+				t.Errorf("the refusal does not show what would be deleted")
+			}
+			for _, cmd := range []string{"cloudformation delete-stack", "s3api delete-objects", "s3api put-bucket-notification-configuration", "s3api delete-bucket"} {
+				if len(f.calledWith(cmd)) != 0 {
+					t.Errorf("called %s without confirmation", cmd)
+				}
+			}
+		})
+	}
+}
+
+// TestUndeployKeepData: KEEP_DATA=1 deletes the stack only; the retained
+// buckets and index stay, and the script says how to use or remove them.
+func TestUndeployKeepData(t *testing.T) {
+	f, outs := undeployable(t)
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec", "KEEP_DATA": "1"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	if len(f.calledWith("cloudformation delete-stack")) != 1 {
+		t.Errorf("stack not deleted")
+	}
+	for _, cmd := range []string{"s3api delete-objects", "s3api delete-bucket", "s3vectors delete-index"} {
+		if len(f.calledWith(cmd)) != 0 {
+			t.Errorf("KEEP_DATA=1 still called %s", cmd)
+		}
+	}
+	if !f.exists("objects-"+outs["InputBucketName"]+".json") || !strings.Contains(r.stderr, "kept s3://"+outs["InputBucketName"]) ||
+		!strings.Contains(r.stderr, "EXISTING_VECTOR_BUCKET="+outs["VectorBucketName"]) {
+		t.Errorf("photos not kept, or not said so")
+	}
+}
+
+// TestUndeployFailedDeletionKeepsData: when the stack's deletion fails the
+// data is untouched (issue #28: the buckets were emptied before it).
+func TestUndeployFailedDeletionKeepsData(t *testing.T) {
+	f, outs := undeployable(t)
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec", "FAKE_DELETE_FAIL": "1"})
+	if r.code == 0 || !strings.Contains(r.stderr, "data is untouched") {
+		t.Fatalf("exit %d: want the failure", r.code)
+	}
+	if len(f.calledWith("s3api delete-objects")) != 0 || !f.exists("objects-"+outs["InputBucketName"]+".json") {
+		t.Errorf("photos deleted although the stack was not")
+	}
+}
+
+// TestUndeployOldCLIKeepsTheIndex: a CLI without s3vectors (2.9) cannot
+// delete the index; the script says so and prints the commands.
+func TestUndeployOldCLIKeepsTheIndex(t *testing.T) {
+	f, outs := undeployable(t)
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec", "FAKE_NO_S3VECTORS_CLI": "1"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	if !strings.Contains(r.stderr, "aws s3vectors delete-vector-bucket --vector-bucket-name "+outs["VectorBucketName"]) {
+		t.Errorf("no command to delete the kept index")
 	}
 }
 
@@ -890,7 +994,7 @@ func TestUndeployKeepsExistingInputBucket(t *testing.T) {
 	})
 	f.writeJSON("notification-photos.json", cfg)
 
-	if r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1"}); r.code != 0 {
+	if r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec"}); r.code != 0 {
 		t.Fatalf("exit %d", r.code)
 	}
 	for _, c := range f.calledWith("s3api list-object-versions") {
