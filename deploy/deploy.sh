@@ -325,6 +325,10 @@ if [[ $in_created != true ]]; then
 	[[ -z $(output_or_empty VectorIndexName) ]] || indexed=true
 	notification_config "$in_bucket" "$arn" add "$queue" "$indexed" >"$TMP/notification.json"
 	put_notifications "$in_bucket" "$TMP/notification.json"
+	# These live outside CloudFormation: a stack deleted any other way than
+	# make undeploy leaves them pointing at a deleted target, and S3 then
+	# refuses every change of the bucket's notifications that keeps them.
+	log "note: s3://$in_bucket's notifications to this stack are not part of the stack; remove the stack with 'make undeploy'. If it was deleted otherwise: STACK_NAME=$STACK_NAME EXISTING_INPUT_BUCKET=$in_bucket deploy/undeploy.sh removes them"
 fi
 
 out_bucket=$(output OutputBucketName)

@@ -228,7 +228,7 @@ notification_config() {
 				Filter: {Key: {FilterRules: [{Name: "suffix", Value: .value}]}}
 			}] + (if $removals == "true" then [{Id: ($p + "removed"), Events: ["s3:ObjectRemoved:*"]}] else [] end)
 			| map(. + (if $queue == "" then {LambdaFunctionArn: $arn} else {QueueArn: $queue} end)) else [] end;
-		def mine: (.Id // "" | startswith($p)) or (.LambdaFunctionArn // "") == $arn or ($queue != "" and (.QueueArn // "") == $queue);
+		def mine: (.Id // "" | startswith($p)) or ($arn != "" and (.LambdaFunctionArn // "") == $arn) or ($queue != "" and (.QueueArn // "") == $queue);
 		def theirs: [(.LambdaFunctionConfigurations // [])[], (.QueueConfigurations // [])[], (.TopicConfigurations // [])[]] | map(select(mine | not));
 		def rule($n): [(.Filter.Key.FilterRules // [])[] | select(.Name | ascii_downcase == $n) | .Value][0] // "";
 		def evoverlap($a; $b): $a == $b

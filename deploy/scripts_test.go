@@ -1014,6 +1014,49 @@ func TestUndeployKeepsExistingInputBucket(t *testing.T) {
 	}
 }
 
+// TestUndeployRepairsAfterConsoleDeletion: an existing bucket's
+// notifications live outside CloudFormation; after the stack was deleted
+// some other way they point at a deleted function, and S3 refuses every
+// later change that keeps them (issue #28). undeploy.sh with
+// EXISTING_INPUT_BUCKET removes this stack's (by Id) and keeps the rest,
+// and deploy.sh names that command when it wires the bucket.
+func TestUndeployRepairsAfterConsoleDeletion(t *testing.T) {
+	f := newFakeAWS(t)
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(foreignNotifications), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["LambdaFunctionConfigurations"] = append(cfg["LambdaFunctionConfigurations"].([]any),
+		map[string]any{"Id": "facevec-facevec-0-jpg", "LambdaFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:facevec-encoder", "Events": []string{"s3:ObjectCreated:*"}},
+		map[string]any{"Id": "facevec-facevec-removed", "LambdaFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:facevec-encoder", "Events": []string{"s3:ObjectRemoved:*"}})
+	f.writeJSON("notification-photos.json", cfg)
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "EXISTING_INPUT_BUCKET": "photos"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	var nc notificationConfig
+	if err := json.Unmarshal([]byte(f.read("notification-photos.json")), &nc); err != nil {
+		t.Fatal(err)
+	}
+	if len(nc.QueueConfigurations) != 1 || len(nc.LambdaFunctionConfigurations) != 1 || nc.LambdaFunctionConfigurations[0].ID != "csv-import" {
+		t.Errorf("notifications after the repair %+v: want only the queue and the csv function", nc)
+	}
+	if len(f.calledWith("cloudformation delete-stack")) != 0 {
+		t.Errorf("the repair deleted a stack")
+	}
+
+	// deploy.sh names the repair when it wires an existing bucket.
+	g := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	outs["InputBucketName"], outs["InputBucketCreated"] = "photos", "false"
+	g.stack(outs, false)
+	d := g.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t),
+		"EXISTING_INPUT_BUCKET": "photos", "FAKE_BUCKET_LOCATION": `"eu-west-1"`})
+	if d.code != 0 || !strings.Contains(d.stderr, "STACK_NAME=facevec EXISTING_INPUT_BUCKET=photos deploy/undeploy.sh") {
+		t.Errorf("exit %d: deploy.sh does not name the repair command", d.code)
+	}
+}
+
 func TestUndeployWithoutStack(t *testing.T) {
 	f := newFakeAWS(t)
 	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1"})

@@ -16,6 +16,8 @@
 #   CONFIRM=<stack name>  go ahead without a prompt (required without a terminal)
 #   KEEP_DATA=1           keep the photos, results and face index: delete
 #                         only the stack (its function, roles, queues, logs)
+#   EXISTING_INPUT_BUCKET when the stack is already gone (deleted from the
+#                         console): remove its notifications from this bucket
 #   STACK_NAME (default facevec); AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -84,6 +86,17 @@ delete_vectors() {
 
 preflight
 if ! load_stack; then
+	# The repair after a deletion that did not go through this script (the
+	# console, delete-stack): an existing input bucket keeps this stack's
+	# notifications, which point at a deleted function or queue, and S3
+	# then refuses every change of that bucket's notifications that keeps
+	# them. They are this stack's by their Id prefix.
+	if [[ -n ${EXISTING_INPUT_BUCKET:-} ]]; then
+		log "stack $STACK_NAME is gone; removing its notifications (Id facevec-$STACK_NAME-*) from s3://$EXISTING_INPUT_BUCKET"
+		notification_config "$EXISTING_INPUT_BUCKET" "" remove >"$TMP/notification.json"
+		put_notifications "$EXISTING_INPUT_BUCKET" "$TMP/notification.json"
+		exit 0
+	fi
 	log "stack $STACK_NAME does not exist in $REGION: nothing to remove"
 	exit 0
 fi
