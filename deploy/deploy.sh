@@ -23,6 +23,8 @@
 #                         "faces"); set and empty turns indexing off
 #   EXISTING_VECTOR_BUCKET vector bucket that already holds FACE_INDEX
 #                         (default: the stack creates bucket and index)
+#   BACKFILL_ROLE=true    create the role make backfill's S3 Batch
+#                         Operations jobs run as (default false: none)
 #   SMOKE=0               skip the smoke test
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 set -euo pipefail
@@ -73,6 +75,10 @@ fi
 if [[ -n ${BUFFER_WITH_QUEUE:-} ]]; then
 	[[ $BUFFER_WITH_QUEUE == true || $BUFFER_WITH_QUEUE == false ]] || die "BUFFER_WITH_QUEUE='$BUFFER_WITH_QUEUE': want true or false"
 	PARAMS+=("BufferWithQueue=$BUFFER_WITH_QUEUE")
+fi
+if [[ -n ${BACKFILL_ROLE:-} ]]; then
+	[[ $BACKFILL_ROLE == true || $BACKFILL_ROLE == false ]] || die "BACKFILL_ROLE='$BACKFILL_ROLE': want true or false"
+	PARAMS+=("BackfillRole=$BACKFILL_ROLE")
 fi
 int_param QUEUE_BATCH_SIZE 1 10000 QueueBatchSize
 int_param QUEUE_BATCHING_WINDOW_S 0 300 QueueBatchingWindowSeconds

@@ -48,7 +48,14 @@ var wantResources = map[string]string{
 	idInvokeConfig: "AWS::Lambda::EventInvokeConfig",
 	// The vector bucket and index are in the nested vectors.yaml.
 	idFaceIndexStack: "AWS::CloudFormation::Stack",
+	idOutputPolicy:   "AWS::S3::BucketPolicy",
+	idInputPolicy:    "AWS::S3::BucketPolicy",
 }
+
+const (
+	idOutputPolicy = "OutputBucketPolicy"
+	idInputPolicy  = "InputBucketPolicy"
+)
 
 // inputBucketNameSub is the deterministic input bucket name. The
 // permission and the role name the bucket by it instead of referring to
@@ -94,6 +101,22 @@ var templateChecks = []check{
 	{"organisation-knobs", checkOrganisationKnobs},
 	{"vector-index", checkVectorIndex},
 	{"data-retention", checkDataRetention},
+	{"tls-only", checkTLSOnly},
+}
+
+// checkTLSOnly: both buckets the stack creates refuse plain HTTP, on the
+// bucket and on every object (issue #28).
+func checkTLSOnly(_ *testing.T, tpl map[string]any) (p problems) {
+	for policy, bucket := range map[string]string{idOutputPolicy: idOutputBucket, idInputPolicy: idInputBucket} {
+		p.expect(policy+".Condition", at(tpl, "Resources", policy, "Condition"), at(tpl, "Resources", bucket, "Condition"))
+		p.expect(policy+".Bucket", props(tpl, policy)["Bucket"], ref(bucket))
+		p.expect(policy+".Statement", at(props(tpl, policy), "PolicyDocument", "Statement"), []any{map[string]any{
+			"Sid": "DenyPlainHTTP", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+			"Resource":  []any{getAtt(bucket, "Arn"), sub("${" + bucket + ".Arn}/*")},
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		}})
+	}
+	return p
 }
 
 // checkDataRetention: deleting the stack (from the console too) or a
@@ -357,6 +380,9 @@ func checkOutputExclusion(_ *testing.T, tpl map[string]any) (p problems) {
 // back would be a cycle.
 func checkPermission(_ *testing.T, tpl map[string]any) (p problems) {
 	perm := props(tpl, idPermission)
+	// Only when S3 invokes the function: with the queue nothing needs it.
+	p.expect("Condition", at(tpl, "Resources", idPermission, "Condition"), "Direct")
+	p.expect("Conditions.Direct", at(tpl, "Conditions", "Direct"), map[string]any{"Fn::Not": []any{map[string]any{"Condition": condBuffered}}})
 	p.expect("Action", perm["Action"], "lambda:InvokeFunction")
 	p.expect("Principal", perm["Principal"], "s3.amazonaws.com")
 	p.expect("FunctionName", perm["FunctionName"], getAtt(idFunction, "Arn"))
@@ -383,8 +409,11 @@ func checkDependencies(_ *testing.T, tpl map[string]any) (p problems) {
 		}
 		deps[id] = d
 	}
-	if !slices.Contains(strs(at(rs, idInputBucket, "DependsOn")), idPermission) {
-		p.addf("%s does not DependsOn %s: S3 could validate the notification before it may invoke the function", idInputBucket, idPermission)
+	// Not DependsOn: the permission exists only when not buffered, and a
+	// DependsOn on an absent resource fails the stack; a reference in the
+	// unbuffered branch orders them.
+	if direct := list(at(props(tpl, idInputBucket)["Tags"], "Fn::If")); len(direct) != 3 || !slices.Contains(refs(direct[2], rs), idPermission) {
+		p.addf("%s does not refer to %s in its unbuffered branch: S3 could validate the notification before it may invoke the function", idInputBucket, idPermission)
 	}
 	if !slices.Contains(strs(at(rs, idFunction, "DependsOn")), idLogGroup) {
 		p.addf("%s does not DependsOn %s: Lambda could create the log group itself, without retention", idFunction, idLogGroup)
@@ -468,7 +497,9 @@ func checkIAM(_ *testing.T, tpl map[string]any) (p problems) {
 	for _, a := range ingestQueueActions {
 		grant(a, getAtt(idIngestQueue, "Arn"))
 	}
-	for _, a := range []string{"s3vectors:PutVectors", "s3vectors:GetVectors", "s3vectors:DeleteVectors", "s3vectors:QueryVectors"} {
+	// No QueryVectors: only `facevec search` queries, with the user's own
+	// credentials (issue #28).
+	for _, a := range []string{"s3vectors:PutVectors", "s3vectors:GetVectors", "s3vectors:DeleteVectors"} {
 		grant(a, faceIndexARN)
 	}
 
@@ -644,7 +675,11 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"any principal", "permission", "Principal: s3.amazonaws.com", "Principal: '*'"},
 		{"no source account", "permission", "      SourceAccount: !Ref AWS::AccountId\n", ""},
 		{"permission refers to bucket", "permission", "      SourceArn: !Sub\n", "      SourceArn: !GetAtt InputBucket.Arn\n      Unused: !Sub\n"},
-		{"no DependsOn", "dependencies", "    DependsOn: S3InvokePermission\n", ""},
+		{"bucket before permission", "dependencies", "!Ref S3InvokePermission]]", "s3]]"},
+		{"permission while buffered", "permission", "    Type: AWS::Lambda::Permission\n    Condition: Direct\n", "    Type: AWS::Lambda::Permission\n"},
+		{"query granted", "iam", "                    - s3vectors:DeleteVectors\n", "                    - s3vectors:DeleteVectors\n                    - s3vectors:QueryVectors\n"},
+		{"output over HTTP", "tls-only", `Condition: {Bool: {aws:SecureTransport: "false"}}`, `Condition: {Bool: {aws:SecureTransport: "true"}}`},
+		{"input objects over HTTP", "tls-only", `Resource: [!GetAtt InputBucket.Arn, !Sub "${InputBucket.Arn}/*"]`, `Resource: [!GetAtt InputBucket.Arn]`},
 		{"cycle", "dependencies", "      SourceAccount: !Ref AWS::AccountId\n", "      SourceAccount: !Ref AWS::AccountId\n      X: !Ref InputBucket\n"},
 		{"action wildcard", "iam", "                  - sqs:SendMessage\n", "                  - sqs:*\n"},
 		{"resource star", "iam", "Resource: !GetAtt DeadLetterQueue.Arn", "Resource: '*'"},
