@@ -126,6 +126,11 @@ if load_stack; then
 	case $(stack_status) in
 	ROLLBACK_COMPLETE | ROLLBACK_FAILED | DELETE_FAILED)
 		die "stack $STACK_NAME is in state $(stack_status) and cannot be updated; remove it with 'make undeploy' and deploy again" ;;
+	UPDATE_ROLLBACK_FAILED)
+		# An update failed and so did its rollback (e.g. a resource changed
+		# by hand): the stack takes no update until the rollback finishes.
+		show_failures
+		die "stack $STACK_NAME is in state UPDATE_ROLLBACK_FAILED (see above): fix what the rollback failed on, then 'aws cloudformation continue-update-rollback --stack-name $STACK_NAME' (with --resources-to-skip <logical ids> for resources that cannot be rolled back) and deploy again once it is UPDATE_ROLLBACK_COMPLETE" ;;
 	REVIEW_IN_PROGRESS) STACK_EXISTS=false ;; # a change set never executed: deploy creates the stack anew
 	*_IN_PROGRESS)
 		die "stack $STACK_NAME is busy ($(stack_status)); wait for it to finish" ;;

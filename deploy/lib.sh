@@ -62,7 +62,9 @@ preflight() {
 		REGION=$("$AWS" configure get region 2>/dev/null || true)
 	fi
 	[[ -n $REGION ]] || die "no AWS region configured: export AWS_REGION=<region> (e.g. eu-west-1) or run 'aws configure'"
-	[[ $REGION =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || die "AWS region '$REGION' does not look like a region name (e.g. eu-west-1)"
+	# Two to four letters first: eusc-de-east-1 (the European Sovereign
+	# Cloud), us-isob-east-1 and the like are regions too.
+	[[ $REGION =~ ^[a-z]{2,4}(-[a-z]+)+-[0-9]+$ ]] || die "AWS region '$REGION' does not look like a region name (e.g. eu-west-1)"
 	AWS_ARGS+=(--region "$REGION")
 
 	local ident

@@ -1128,6 +1128,70 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// TestSmokeCleansUpAnExistingBucket: in the user's own bucket the smoke
+// photo is deleted after a success (issue #28: it stayed, and the README
+// said make undeploy would remove it, which it does not for that bucket).
+func TestSmokeCleansUpAnExistingBucket(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	outs["InputBucketName"], outs["InputBucketCreated"] = "photos", "false"
+	f.stack(outs, true)
+	f.writeJSON("result.json", goldenHopper(t))
+	r := f.run("smoke.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE_POLL": "0.1"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	up := f.calledWith("s3 cp")[0]
+	if got, want := strings.TrimSpace(f.read("deleted-objects")), strings.TrimPrefix(up[len(up)-1], "s3://"); got != want {
+		t.Errorf("deleted %q, want the smoke photo %q", got, want)
+	}
+}
+
+// TestSmokeQueueMode: with BufferWithQueue the trigger is the queue's
+// notification, and a failure reports the ingest dead-letter queue too
+// (issue #28: it looked for a notification to the function and reported
+// only the async failure queue).
+func TestSmokeQueueMode(t *testing.T) {
+	queueArn := "arn:aws:sqs:eu-west-1:" + fakeAccount + ":facevec-IngestQueue-X"
+	for _, c := range []struct {
+		name  string
+		wired bool
+		env   map[string]string
+		want  []string
+	}{
+		{"unwired", false, map[string]string{"FAKE_LOST_UPLOADS": "99", "SMOKE_TIMEOUT": "1", "SMOKE_REUPLOAD": "1"},
+			[]string{"step 2/4 (trigger) failed", "has no notification to " + queueArn}},
+		{"function fails", true, map[string]string{"FAKE_RESULT_NEVER": "1", "SMOKE_TIMEOUT": "1"},
+			[]string{"step 3/4 (function) failed", "ingest dead-letter queue holds 3 message(s)"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeAWS(t)
+			outs := stackOutputs("eu-west-1")
+			outs["IngestQueueArn"] = queueArn
+			outs["IngestDeadLetterQueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/" + fakeAccount + "/facevec-IngestDeadLetterQueue-X"
+			f.stack(outs, true)
+			if c.wired {
+				f.writeJSON("notification-"+outs["InputBucketName"]+".json", map[string]any{"QueueConfigurations": []any{
+					map[string]any{"Id": "q", "QueueArn": queueArn, "Events": []string{"s3:ObjectCreated:*"}},
+				}})
+			}
+			f.writeJSON("result.json", goldenHopper(t))
+			env := map[string]string{"AWS_REGION": "eu-west-1", "SMOKE_POLL": "0.1"}
+			maps.Copy(env, c.env)
+			r := f.run("smoke.sh", env)
+			if r.code == 0 {
+				t.Fatal("smoke.sh succeeded")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("output lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
 // wire writes the input bucket's notification to the stack's function,
 // as a deploy leaves it.
 func (f *fakeAWS) wire(outs map[string]string) {
@@ -1355,6 +1419,38 @@ func TestDeployRefusesAForeignDeployBucket(t *testing.T) {
 	}
 	if len(f.calledWith("cloudformation deploy")) != 0 {
 		t.Errorf("deployed with code from another account's bucket")
+	}
+}
+
+// TestDeployUpdateRollbackFailed: a stack whose update rollback failed
+// takes no update; deploy.sh names the way out instead of failing in
+// CloudFormation (issue #28).
+func TestDeployUpdateRollbackFailed(t *testing.T) {
+	f := newFakeAWS(t)
+	f.writeJSON("stack.json", map[string]any{"Stacks": []any{map[string]any{"StackName": "facevec", "StackStatus": "UPDATE_ROLLBACK_FAILED"}}})
+	f.write("stack-exists", nil)
+	r := f.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t)})
+	if r.code == 0 || !strings.Contains(r.stderr, "continue-update-rollback --stack-name facevec") {
+		t.Fatalf("exit %d: want the continue-update-rollback advice", r.code)
+	}
+	if len(f.calledWith("cloudformation deploy")) != 0 {
+		t.Errorf("deployed anyway")
+	}
+}
+
+// TestRegionNames: every region name AWS uses passes the region check,
+// the European Sovereign Cloud's too (issue #28: eusc-de-east-1 was
+// refused).
+func TestRegionNames(t *testing.T) {
+	for _, region := range []string{"eusc-de-east-1", "us-isob-east-1", "ap-southeast-7", "us-gov-west-1"} {
+		f := newFakeAWS(t)
+		if r := f.run("undeploy.sh", map[string]string{"AWS_REGION": region}); r.code != 0 || !strings.Contains(r.stderr, "region "+region) {
+			t.Errorf("%s: exit %d: want it accepted", region, r.code)
+		}
+	}
+	f := newFakeAWS(t)
+	if r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "europe-west1"}); r.code == 0 {
+		t.Errorf("europe-west1 (not an AWS region) accepted")
 	}
 }
 
