@@ -1192,6 +1192,44 @@ func TestSmokeQueueMode(t *testing.T) {
 	}
 }
 
+// TestSmokeCalibratesTheIndex: with a face index the smoke test runs
+// `facevec index --calibrate` and says how search must read distances
+// (issue #28: whether QueryVectors' distance is squared is undocumented).
+func TestSmokeCalibratesTheIndex(t *testing.T) {
+	for _, metric := range []string{"euclidean", "squared", "cubed"} {
+		t.Run(metric, func(t *testing.T) {
+			f := newFakeAWS(t)
+			outs := stackOutputs("eu-west-1")
+			outs["VectorBucketName"], outs["VectorIndexName"] = "facevec-"+fakeAccount+"-eu-west-1-vectors", "faces"
+			f.stack(outs, true)
+			f.writeJSON("result.json", goldenHopper(t))
+			// A stand-in CLI: records its arguments, answers metric.
+			cli := filepath.Join(t.TempDir(), "facevec")
+			if err := os.WriteFile(cli, []byte("#!/bin/sh\necho \"$@\" >"+filepath.Join(f.dir, "cli-args")+"\necho "+metric+"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r := f.run("smoke.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE_POLL": "0.1", "FACEVEC_CLI": cli})
+			if got, want := f.read("cli-args"), "index --calibrate --vector-bucket "+outs["VectorBucketName"]+" --vector-index faces\n"; got != want {
+				t.Errorf("CLI called with %q, want %q", got, want)
+			}
+			switch metric {
+			case "euclidean":
+				if r.code != 0 || !strings.Contains(r.stderr, "distance is Euclidean") {
+					t.Errorf("exit %d: want success saying the distance is Euclidean", r.code)
+				}
+			case "squared":
+				if r.code != 0 || !strings.Contains(r.stderr, "FACEVEC_VECTOR_DISTANCE=squared") {
+					t.Errorf("exit %d: want success naming FACEVEC_VECTOR_DISTANCE=squared", r.code)
+				}
+			default:
+				if r.code == 0 || !strings.Contains(r.stderr, "answered 'cubed'") {
+					t.Errorf("exit %d: want a failure on an unknown answer", r.code)
+				}
+			}
+		})
+	}
+}
+
 // wire writes the input bucket's notification to the stack's function,
 // as a deploy leaves it.
 func (f *fakeAWS) wire(outs map[string]string) {

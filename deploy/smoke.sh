@@ -19,6 +19,15 @@
 #   SMOKE_POLL      seconds between polls (default 3)
 #   SMOKE_REUPLOAD  seconds before the first re-upload, doubling after each
 #                   (default 15)
+#   SMOKE_CALIBRATE 0 skips the face index's calibration (below)
+#   FACEVEC_CLI     the facevec CLI that calibrates (default dist/facevec,
+#                   which make package builds)
+#
+# With a face index, the smoke test also calibrates it: whether
+# QueryVectors' euclidean "distance" is the distance or its square is not
+# documented, so `facevec index --calibrate` writes two probe vectors 0.5
+# apart, queries, reads the distance and deletes them, and the result says
+# how `facevec search` must read distances (FACEVEC_VECTOR_DISTANCE).
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 # The uploaded photo and its result are left in place for inspection in
 # the buckets the stack created (make undeploy removes them with the
@@ -164,6 +173,25 @@ if ! jq -e --arg key "$key" '.error == null and .source.key == $key and (.faces 
 	die "step 4/4 (result) failed: not a success (an error, another source key, no face, or a descriptor without 128 values): s3://$out_bucket/$result_key"
 fi
 log "ok: s3://$out_bucket/$result_key"
+
+# The face index's distance, measured (see the top).
+vec_bucket=$(output_or_empty VectorBucketName)
+vec_index=$(output_or_empty VectorIndexName)
+if [[ -n $vec_index && ${SMOKE_CALIBRATE:-1} != 0 ]]; then
+	cli=${FACEVEC_CLI:-$ROOT/dist/facevec}
+	if [[ ! -x $cli ]]; then
+		log "note: $cli is not built (make build), so the index's distance was not calibrated; facevec search assumes it is Euclidean"
+	else
+		log "calibrating the face index $vec_bucket/$vec_index (two probe vectors, written and deleted)"
+		metric=$(AWS_REGION=$REGION "$cli" index --calibrate --vector-bucket "$vec_bucket" --vector-index "$vec_index" 2>"$TMP/cal.err") ||
+			die "calibrating the face index $vec_bucket/$vec_index failed: $(oneline "$TMP/cal.err")"
+		case $metric in
+		euclidean) log "the index's QueryVectors distance is Euclidean, as facevec search assumes" ;;
+		squared) log "the index's QueryVectors distance is the SQUARED Euclidean distance: run facevec search with FACEVEC_VECTOR_DISTANCE=squared (or --distance squared), or its tolerance compares squares" ;;
+		*) die "calibrating the face index answered '$metric', want euclidean or squared" ;;
+		esac
+	fi
+fi
 # The user's own bucket gets its smoke photo deleted again.
 if [[ $in_created == false ]]; then
 	aws_ s3api delete-object --bucket "$in_bucket" --key "$key" >/dev/null 2>"$TMP/rm.err" ||

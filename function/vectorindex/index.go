@@ -69,17 +69,30 @@ func CheckNames(bucket, index string) error {
 type Index struct {
 	api           API
 	bucket, index string
+	squared       bool // QueryVectors' distance is the squared Euclidean one
 }
 
+// Option adjusts an Index.
+type Option func(*Index)
+
+// WithSquaredDistance tells Query that the service's distance is the
+// square of the Euclidean distance (what Calibrate measures), so that it
+// reports and filters by the Euclidean distance itself.
+func WithSquaredDistance(squared bool) Option { return func(ix *Index) { ix.squared = squared } }
+
 // New returns the index named index in vector bucket bucket.
-func New(api API, bucket, index string) (*Index, error) {
+func New(api API, bucket, index string, opts ...Option) (*Index, error) {
 	if api == nil {
 		return nil, errors.New("vectorindex: nil API")
 	}
 	if err := CheckNames(bucket, index); err != nil {
 		return nil, err
 	}
-	return &Index{api: api, bucket: bucket, index: index}, nil
+	ix := &Index{api: api, bucket: bucket, index: index}
+	for _, o := range opts {
+		o(ix)
+	}
+	return ix, nil
 }
 
 // Bucket is the vector bucket's name.
