@@ -25,6 +25,8 @@
 #                         (default: the stack creates bucket and index)
 #   BACKFILL_ROLE=true    create the role make backfill's S3 Batch
 #                         Operations jobs run as (default false: none)
+#   TAGS                  k=v,k2=v2: tags on the stack and so on every resource
+#                         (besides project=facevec); unset later keeps them
 #   SMOKE=0               skip the smoke test
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
 set -euo pipefail
@@ -110,6 +112,20 @@ EXISTING_INPUT_BUCKET=${EXISTING_INPUT_BUCKET:-}
 if [[ -n $EXISTING_INPUT_BUCKET ]]; then
 	[[ $EXISTING_INPUT_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
 		die "EXISTING_INPUT_BUCKET='$EXISTING_INPUT_BUCKET' is not an S3 bucket name"
+fi
+
+# TAGS="k=v,k2=v2": stack tags, which CloudFormation puts on every
+# resource of the stack that takes tags (nested stack included), besides
+# project=facevec. Unset on a later deploy, the stack's current tags stay
+# (deploy --tags replaces them, so they are passed again).
+TAGS_ARGS=(project=facevec)
+if [[ -n ${TAGS:-} ]]; then
+	IFS=',' read -ra tag_list <<<"$TAGS"
+	for tag in "${tag_list[@]}"; do
+		[[ $tag =~ ^[A-Za-z0-9\ _.:/+@-]{1,128}=[A-Za-z0-9\ _.:/=+@-]{0,256}$ && $tag != aws:* && $tag != project=* ]] ||
+			die "TAGS: '$tag': want key=value (a key of 1-128 and a value of up to 256 letters, digits, spaces and _ . : / = + - @; not aws:*, not project, which is facevec)"
+		TAGS_ARGS+=("$tag")
+	done
 fi
 
 FUNCTION_ZIP=${FUNCTION_ZIP:-$ROOT/dist/function.zip}
@@ -310,13 +326,17 @@ cp "$DEPLOY_DIR/template.yaml" "$TMP/packaged.yaml"
 replace_line '      Code: ../dist/function.zip' "      Code: {S3Bucket: \"$DEPLOY_BUCKET\", S3Key: \"$code_key\"}"
 replace_line '      TemplateURL: vectors.yaml' "      TemplateURL: \"$nested_url\""
 
+if [[ -z ${TAGS:-} ]] && $STACK_EXISTS; then
+	mapfile -t TAGS_ARGS < <(jq -r '(.Stacks[0].Tags // [])[] | "\(.Key)=\(.Value)"' <<<"$STACK_JSON")
+	((${#TAGS_ARGS[@]} > 0)) || TAGS_ARGS=(project=facevec)
+fi
 log "deploying stack $STACK_NAME (${PARAMS[*]:-no parameter changes})"
 # No --s3-bucket: deploy would upload the template with the same
 # endpoint-blind S3 client; the template stays under CloudFormation's
 # 51,200-byte inline limit (deploy's Go tests check it). A parameter left
 # out keeps the stack's current value, or takes the template default.
 deploy=(cloudformation deploy --template-file "$TMP/packaged.yaml" --stack-name "$STACK_NAME"
-	--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset --tags project=facevec)
+	--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset --tags "${TAGS_ARGS[@]}")
 ((${#PARAMS[@]} == 0)) || deploy+=(--parameter-overrides "${PARAMS[@]}")
 if ! aws_ "${deploy[@]}"; then
 	log "stack $STACK_NAME failed; the failed resources said:"

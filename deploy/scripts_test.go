@@ -1492,6 +1492,42 @@ func TestRegionNames(t *testing.T) {
 	}
 }
 
+// TestDeployTags: TAGS become stack tags, which CloudFormation puts on
+// every resource that takes tags (the platform team's list, issue #28); a
+// later deploy without TAGS keeps them, and a bad tag is refused before
+// anything is created.
+func TestDeployTags(t *testing.T) {
+	f := newFakeAWS(t)
+	f.stack(stackOutputs("eu-west-1"), false)
+	zip := writeZip(t)
+	env := map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip, "TAGS": "team=vision,cost-center=42,owner=a.b@example.com"}
+	if r := f.run("deploy.sh", env); r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	want := `[{"Key":"project","Value":"facevec"},{"Key":"team","Value":"vision"},{"Key":"cost-center","Value":"42"},{"Key":"owner","Value":"a.b@example.com"}]`
+	var tags any
+	if err := json.Unmarshal([]byte(f.read("tags.json")), &tags); err != nil || canon(tags) != want {
+		t.Fatalf("stack tags %s (%v), want %s", canon(tags), err, want)
+	}
+	delete(env, "TAGS")
+	if r := f.run("deploy.sh", env); r.code != 0 {
+		t.Fatalf("re-deploy exit %d", r.code)
+	}
+	if err := json.Unmarshal([]byte(f.read("tags.json")), &tags); err != nil || canon(tags) != want {
+		t.Errorf("after a deploy without TAGS the stack's tags are %s, want them kept: %s", canon(tags), want)
+	}
+	for _, bad := range []string{"team", "aws:x=1", "a=b;c", "project=other"} {
+		g := newFakeAWS(t)
+		r := g.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": zip, "TAGS": bad})
+		if r.code == 0 || !strings.Contains(r.stderr, "TAGS: '"+bad+"'") {
+			t.Errorf("TAGS=%s: exit %d, want a refusal", bad, r.code)
+		}
+		if len(g.calledWith("cloudformation deploy")) != 0 {
+			t.Errorf("TAGS=%s: deployed anyway", bad)
+		}
+	}
+}
+
 // TestBucketSuffixes: lib.sh bounds the stack name by the longest
 // bucket-name suffix; every bucket name the templates and deploy.sh build
 // from the stack name must be in its list.
