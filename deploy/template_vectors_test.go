@@ -125,6 +125,10 @@ func checkVectorsTemplate(_ *testing.T, tpl map[string]any) (p problems) {
 	p.expect("FaceIndex.DataType", ix["DataType"], string(vectorindex.DataType))
 	p.expect("FaceIndex.Dimension", ix["Dimension"], int64(vectorindex.Dimension))
 	p.expect("FaceIndex.DistanceMetric", ix["DistanceMetric"], string(vectorindex.DistanceMetric))
+	// The platform team's list (issue #28): the metadata nothing filters
+	// by is non-filterable, the rest stays filterable.
+	p.expect("FaceIndex.MetadataConfiguration", ix["MetadataConfiguration"],
+		map[string]any{"NonFilterableMetadataKeys": []any{vectorindex.MetaETag, vectorindex.MetaBox}})
 	// Every parameter the parent passes, and no other.
 	params := slices.Sorted(maps.Keys(mapping(tpl["Parameters"])))
 	if !slices.Equal(params, []string{"IndexName", "VectorBucketName"}) {
@@ -149,6 +153,7 @@ func TestVectorsTemplate(t *testing.T) {
 	for _, c := range []struct{ name, old, new string }{
 		{"index 512-d", "      Dimension: 128\n", "      Dimension: 512\n"},
 		{"cosine index", "DistanceMetric: euclidean", "DistanceMetric: cosine"},
+		{"key not filterable", "NonFilterableMetadataKeys: [etag, box]", "NonFilterableMetadataKeys: [etag, box, key]"},
 		{"index deleted with the stack", "    Type: AWS::S3Vectors::Index\n    DeletionPolicy: Retain\n", "    Type: AWS::S3Vectors::Index\n    DeletionPolicy: Delete\n"},
 		{"bucket replaced", "    Type: AWS::S3Vectors::VectorBucket\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n", "    Type: AWS::S3Vectors::VectorBucket\n    DeletionPolicy: Retain\n"},
 	} {
