@@ -23,6 +23,8 @@
 #                         "faces"); set and empty turns indexing off
 #   EXISTING_VECTOR_BUCKET vector bucket that already holds FACE_INDEX
 #                         (default: the stack creates bucket and index)
+#   ALARM_TOPIC_ARN       SNS topic for the stack's alarms (empty: none);
+#                         ALARM_MAX_MESSAGE_AGE_S for the ingest queue's
 #   BACKFILL_ROLE=true    create the role make backfill's S3 Batch
 #                         Operations jobs run as (default false: none)
 #   TAGS                  k=v,k2=v2: tags on the stack and so on every resource
@@ -78,6 +80,12 @@ if [[ -n ${BUFFER_WITH_QUEUE:-} ]]; then
 	[[ $BUFFER_WITH_QUEUE == true || $BUFFER_WITH_QUEUE == false ]] || die "BUFFER_WITH_QUEUE='$BUFFER_WITH_QUEUE': want true or false"
 	PARAMS+=("BufferWithQueue=$BUFFER_WITH_QUEUE")
 fi
+if [[ -n ${ALARM_TOPIC_ARN+set} ]]; then
+	[[ -z $ALARM_TOPIC_ARN || $ALARM_TOPIC_ARN =~ ^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$ ]] ||
+		die "ALARM_TOPIC_ARN='$ALARM_TOPIC_ARN': want the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>), or empty for no alarms"
+	PARAMS+=("AlarmTopicArn=$ALARM_TOPIC_ARN")
+fi
+int_param ALARM_MAX_MESSAGE_AGE_S 60 1209600 AlarmMaxMessageAgeSeconds
 if [[ -n ${BACKFILL_ROLE:-} ]]; then
 	[[ $BACKFILL_ROLE == true || $BACKFILL_ROLE == false ]] || die "BACKFILL_ROLE='$BACKFILL_ROLE': want true or false"
 	PARAMS+=("BackfillRole=$BACKFILL_ROLE")

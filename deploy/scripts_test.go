@@ -329,6 +329,8 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 		{"boundary role", map[string]string{"PERMISSIONS_BOUNDARY": "arn:aws:iam::123456789012:role/x"}, "PERMISSIONS_BOUNDARY="},
 		{"concurrency text", map[string]string{"RESERVED_CONCURRENCY": "ten"}, "RESERVED_CONCURRENCY='ten'"},
 		{"event age short", map[string]string{"MAX_EVENT_AGE_S": "30"}, "MAX_EVENT_AGE_S='30': want an integer from 60 to 21600"},
+		{"alarm topic", map[string]string{"ALARM_TOPIC_ARN": "platform-alarms"}, "ALARM_TOPIC_ARN='platform-alarms': want the ARN of an SNS topic"},
+		{"alarm age", map[string]string{"ALARM_MAX_MESSAGE_AGE_S": "10"}, "ALARM_MAX_MESSAGE_AGE_S='10'"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -371,6 +373,7 @@ func TestDeploy(t *testing.T) {
 		"MAX_OBJECT_BYTES": "10485760", "MAX_PIXELS": "40000000",
 		"PERMISSIONS_BOUNDARY": "arn:aws:iam::123456789012:policy/org/DeveloperBoundary",
 		"RESERVED_CONCURRENCY": "20", "MAX_EVENT_AGE_S": "3600",
+		"ALARM_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:platform-alarms", "ALARM_MAX_MESSAGE_AGE_S": "900",
 	})
 	if r.code != 0 {
 		t.Fatalf("deploy.sh exit %d", r.code)
@@ -445,6 +448,7 @@ func TestDeploy(t *testing.T) {
 		"MaxObjectBytes": "10485760", "MaxPixels": "40000000",
 		"PermissionsBoundary": "arn:aws:iam::123456789012:policy/org/DeveloperBoundary",
 		"ReservedConcurrency": "20", "MaxEventAgeSeconds": "3600",
+		"AlarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:platform-alarms", "AlarmMaxMessageAgeSeconds": "900",
 	}
 	if canon(overrides) != canon(wantOverrides) {
 		t.Errorf("parameter overrides %v, want %v", overrides, wantOverrides)

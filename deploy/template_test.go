@@ -244,6 +244,9 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 		"ReservedConcurrency": numParam(0, 0, noMax),
 		"MaxEventAgeSeconds":  numParam(21600, 60, 21600), // Lambda's limits; its default is the maximum
 	}
+	// The alarms (template_alarms_test.go).
+	want["AlarmTopicArn"] = param{typ: "String", def: ""}
+	want["AlarmMaxMessageAgeSeconds"] = numParam(3600, 60, 1209600) // SQS keeps a message at most 14 days
 	// The faces' S3 Vectors index (template_vectors_test.go).
 	want["VectorIndex"] = param{typ: "String", def: "faces"}
 	want["ExistingVectorBucket"] = param{typ: "String", def: ""}
