@@ -15,6 +15,7 @@
 #   DETECTOR (hog|cnn) UPSAMPLE JITTER MAX_SIDE MAX_OBJECT_BYTES MAX_PIXELS
 #   OUTPUT_PREFIX MEMORY_MB TIMEOUT_S LOG_RETENTION_DAYS
 #   PERMISSIONS_BOUNDARY RESERVED_CONCURRENCY MAX_EVENT_AGE_S
+#   ROLE_PATH ROLE_NAME_PREFIX (the roles' IAM path and name prefix)
 #   BUFFER_WITH_QUEUE     true: S3 -> SQS -> Lambda (false: S3 -> Lambda);
 #                         with it QUEUE_BATCH_SIZE QUEUE_BATCHING_WINDOW_S
 #                         QUEUE_MAX_CONCURRENCY QUEUE_MAX_RECEIVE_COUNT
@@ -75,6 +76,16 @@ if [[ -n ${PERMISSIONS_BOUNDARY:-} ]]; then
 	[[ $PERMISSIONS_BOUNDARY =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$ ]] ||
 		die "PERMISSIONS_BOUNDARY='$PERMISSIONS_BOUNDARY': want the ARN of an IAM managed policy (arn:aws:iam::<account>:policy/<name>)"
 	PARAMS+=("PermissionsBoundary=$PERMISSIONS_BOUNDARY")
+fi
+if [[ -n ${ROLE_PATH:-} ]]; then
+	[[ $ROLE_PATH =~ ^/([A-Za-z0-9+=,.@_-]+/)*$ && ${#ROLE_PATH} -le 512 ]] ||
+		die "ROLE_PATH='$ROLE_PATH': want an IAM path, / or /<segment>/.../ of A-Z a-z 0-9 + = , . @ _ -"
+	PARAMS+=("RolePath=$ROLE_PATH")
+fi
+if [[ -n ${ROLE_NAME_PREFIX+set} ]]; then
+	[[ $ROLE_NAME_PREFIX =~ ^[A-Za-z0-9+=,.@_-]{0,20}$ ]] ||
+		die "ROLE_NAME_PREFIX='$ROLE_NAME_PREFIX': want up to 20 of A-Z a-z 0-9 + = , . @ _ - (empty: generated names)"
+	PARAMS+=("RoleNamePrefix=$ROLE_NAME_PREFIX")
 fi
 if [[ -n ${BUFFER_WITH_QUEUE:-} ]]; then
 	[[ $BUFFER_WITH_QUEUE == true || $BUFFER_WITH_QUEUE == false ]] || die "BUFFER_WITH_QUEUE='$BUFFER_WITH_QUEUE': want true or false"
@@ -344,7 +355,7 @@ log "deploying stack $STACK_NAME (${PARAMS[*]:-no parameter changes})"
 # 51,200-byte inline limit (deploy's Go tests check it). A parameter left
 # out keeps the stack's current value, or takes the template default.
 deploy=(cloudformation deploy --template-file "$TMP/packaged.yaml" --stack-name "$STACK_NAME"
-	--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset --tags "${TAGS_ARGS[@]}")
+	--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset --tags "${TAGS_ARGS[@]}")
 ((${#PARAMS[@]} == 0)) || deploy+=(--parameter-overrides "${PARAMS[@]}")
 if ! aws_ "${deploy[@]}"; then
 	log "stack $STACK_NAME failed; the failed resources said:"

@@ -330,6 +330,8 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 		{"concurrency text", map[string]string{"RESERVED_CONCURRENCY": "ten"}, "RESERVED_CONCURRENCY='ten'"},
 		{"event age short", map[string]string{"MAX_EVENT_AGE_S": "30"}, "MAX_EVENT_AGE_S='30': want an integer from 60 to 21600"},
 		{"alarm topic", map[string]string{"ALARM_TOPIC_ARN": "platform-alarms"}, "ALARM_TOPIC_ARN='platform-alarms': want the ARN of an SNS topic"},
+		{"role path", map[string]string{"ROLE_PATH": "apps"}, "ROLE_PATH='apps': want an IAM path"},
+		{"role prefix", map[string]string{"ROLE_NAME_PREFIX": "a-very-long-role-name-prefix"}, "ROLE_NAME_PREFIX='a-very-long-role-name-prefix'"},
 		{"alarm age", map[string]string{"ALARM_MAX_MESSAGE_AGE_S": "10"}, "ALARM_MAX_MESSAGE_AGE_S='10'"},
 	}
 	for _, c := range cases {
@@ -374,6 +376,7 @@ func TestDeploy(t *testing.T) {
 		"PERMISSIONS_BOUNDARY": "arn:aws:iam::123456789012:policy/org/DeveloperBoundary",
 		"RESERVED_CONCURRENCY": "20", "MAX_EVENT_AGE_S": "3600",
 		"ALARM_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:platform-alarms", "ALARM_MAX_MESSAGE_AGE_S": "900",
+		"ROLE_PATH": "/apps/facevec/", "ROLE_NAME_PREFIX": "app-",
 	})
 	if r.code != 0 {
 		t.Fatalf("deploy.sh exit %d", r.code)
@@ -436,7 +439,11 @@ func TestDeploy(t *testing.T) {
 	checkDeployedCode(t, f.read("deployed-template.yaml"), codeBucket, codeKey)
 
 	dep := f.calledWith("cloudformation deploy")[0]
-	for opt, v := range map[string]string{"stack-name": "facevec", "capabilities": "CAPABILITY_IAM", "s3-bucket": ""} {
+	// Both acknowledgements: with ROLE_NAME_PREFIX the roles are named.
+	if i := slices.Index(dep, "--capabilities"); i < 0 || i+2 >= len(dep) || dep[i+1] != "CAPABILITY_IAM" || dep[i+2] != "CAPABILITY_NAMED_IAM" {
+		t.Errorf("deploy %v: want --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM", dep)
+	}
+	for opt, v := range map[string]string{"stack-name": "facevec", "s3-bucket": ""} {
 		if option(dep, opt) != v {
 			t.Errorf("deploy --%s = %q, want %q", opt, option(dep, opt), v)
 		}
@@ -449,6 +456,7 @@ func TestDeploy(t *testing.T) {
 		"PermissionsBoundary": "arn:aws:iam::123456789012:policy/org/DeveloperBoundary",
 		"ReservedConcurrency": "20", "MaxEventAgeSeconds": "3600",
 		"AlarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:platform-alarms", "AlarmMaxMessageAgeSeconds": "900",
+		"RolePath": "/apps/facevec/", "RoleNamePrefix": "app-",
 	}
 	if canon(overrides) != canon(wantOverrides) {
 		t.Errorf("parameter overrides %v, want %v", overrides, wantOverrides)

@@ -246,6 +246,8 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 	}
 	// The alarms (template_alarms_test.go).
 	want["AlarmTopicArn"] = param{typ: "String", def: ""}
+	want["RolePath"] = param{typ: "String", def: "/"}
+	want["RoleNamePrefix"] = param{typ: "String", def: ""}
 	want["AlarmMaxMessageAgeSeconds"] = numParam(3600, 60, 1209600) // SQS keeps a message at most 14 days
 	// The faces' S3 Vectors index (template_vectors_test.go).
 	want["VectorIndex"] = param{typ: "String", def: "faces"}
