@@ -201,10 +201,13 @@ func checkBatchRole(_ *testing.T, tpl map[string]any) (p problems) {
 		"s3:GetObjectVersion on " + canon(sub(out+"/backfill/*")),
 		"s3:PutObject on " + canon(sub(out+"/backfill/reports/*")),
 		"s3:GetBucketLocation on " + canon(sub(out)),
+		"kms:Decrypt on " + canon(ref("KmsKeyArn")),
+		"kms:GenerateDataKey on " + canon(ref("KmsKeyArn")),
 	}
 	var got []string
 	for _, pol := range list(role["Policies"]) {
 		for _, st := range list(at(pol, "PolicyDocument", "Statement")) {
+			st = whenTrue(&p, idBatchRole+" statement", st)
 			if at(st, "Effect") != "Allow" || at(st, "NotAction") != nil || at(st, "NotResource") != nil {
 				p.addf("%s statement %s: want a plain Allow", idBatchRole, canon(st))
 			}

@@ -247,6 +247,7 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 	// The alarms (template_alarms_test.go).
 	want["AlarmTopicArn"] = param{typ: "String", def: ""}
 	want["RolePath"] = param{typ: "String", def: "/"}
+	want["KmsKeyArn"] = param{typ: "String", def: ""}
 	want["RoleNamePrefix"] = param{typ: "String", def: ""}
 	want["AlarmMaxMessageAgeSeconds"] = numParam(3600, 60, 1209600) // SQS keeps a message at most 14 days
 	// The faces' S3 Vectors index (template_vectors_test.go).
@@ -507,12 +508,15 @@ func checkIAM(_ *testing.T, tpl map[string]any) (p problems) {
 	for _, a := range []string{"s3vectors:PutVectors", "s3vectors:GetVectors", "s3vectors:DeleteVectors"} {
 		grant(a, faceIndexARN)
 	}
+	for _, a := range kmsActions {
+		grant(a, ref("KmsKeyArn"))
+	}
 
 	got := map[string]bool{}
 	for _, pol := range list(role["Policies"]) {
 		for i, st := range list(at(pol, "PolicyDocument", "Statement")) {
 			where := fmt.Sprintf("policy %v statement %d", at(pol, "PolicyName"), i)
-			if first(list(at(st, "Fn::If"))) == condIndexFaces {
+			if c := first(list(at(st, "Fn::If"))); c == condIndexFaces || c == condUseKms {
 				st = whenTrue(&p, where, st)
 			} else {
 				st = ifBuffered(&p, where, st)
@@ -570,10 +574,9 @@ func checkFailureDestination(_ *testing.T, tpl map[string]any) (p problems) {
 		p.addf("MaximumRetryAttempts = %v, want 2", ic["MaximumRetryAttempts"])
 	}
 	p.expect("OnFailure.Destination", at(ic, "DestinationConfig", "OnFailure", "Destination"), getAtt(idQueue, "Arn"))
-	// A customer-managed key would need kms: grants the role does not have.
-	if q := props(tpl, idQueue); q["KmsMasterKeyId"] != nil {
-		p.addf("queue uses KMS key %s; the role cannot use it", canon(q["KmsMasterKeyId"]))
-	}
+	// The queue is encrypted with KmsKeyArn only when it is set; the role's
+	// kms: grant on it (checkIAM) lets Lambda send the failure record.
+	p.expect("DeadLetterQueue.KmsMasterKeyId", props(tpl, idQueue)["KmsMasterKeyId"], ifFn(condUseKms, ref("KmsKeyArn"), ref("AWS::NoValue")))
 	return p
 }
 

@@ -71,7 +71,7 @@ func checkVectorIndex(_ *testing.T, tpl map[string]any) (p problems) {
 	nested := props(tpl, idFaceIndexStack)
 	p.expect(idFaceIndexStack+".TemplateURL", nested["TemplateURL"], vectorsTemplateFile)
 	p.expect(idFaceIndexStack+".Parameters", nested["Parameters"], map[string]any{
-		"VectorBucketName": sub(vectorBucketNameSub), "IndexName": ref("VectorIndex"),
+		"VectorBucketName": sub(vectorBucketNameSub), "IndexName": ref("VectorIndex"), "KmsKeyArn": ref("KmsKeyArn"),
 	})
 
 	// Removals go where creations go: to the function, or to the queue
@@ -131,9 +131,11 @@ func checkVectorsTemplate(_ *testing.T, tpl map[string]any) (p problems) {
 		map[string]any{"NonFilterableMetadataKeys": []any{vectorindex.MetaETag, vectorindex.MetaBox}})
 	// Every parameter the parent passes, and no other.
 	params := slices.Sorted(maps.Keys(mapping(tpl["Parameters"])))
-	if !slices.Equal(params, []string{"IndexName", "VectorBucketName"}) {
-		p.addf("%s parameters %v, want IndexName and VectorBucketName (what %s passes)", vectorsTemplateFile, params, idFaceIndexStack)
+	if !slices.Equal(params, []string{"IndexName", "KmsKeyArn", "VectorBucketName"}) {
+		p.addf("%s parameters %v, want IndexName, KmsKeyArn and VectorBucketName (what %s passes)", vectorsTemplateFile, params, idFaceIndexStack)
 	}
+	p.expect("FaceVectorBucket.EncryptionConfiguration", props(tpl, idVectorBucket)["EncryptionConfiguration"],
+		ifFn(condUseKms, map[string]any{"SseType": "aws:kms", "KmsKeyArn": ref("KmsKeyArn")}, ref("AWS::NoValue")))
 	return p
 }
 
