@@ -16,6 +16,8 @@
 #   OUTPUT_PREFIX MEMORY_MB TIMEOUT_S LOG_RETENTION_DAYS
 #   PERMISSIONS_BOUNDARY RESERVED_CONCURRENCY MAX_EVENT_AGE_S
 #   ROLE_PATH ROLE_NAME_PREFIX (the roles' IAM path and name prefix)
+#   METRICS_NAMESPACE     CloudWatch namespace of the function's EMF metrics
+#                         (empty: none)
 #   KMS_KEY_ARN           customer-managed key for buckets, queues, logs and
 #                         the vector bucket (see deploy/README.md, "KMS")
 #   BUFFER_WITH_QUEUE     true: S3 -> SQS -> Lambda (false: S3 -> Lambda);
@@ -78,6 +80,11 @@ if [[ -n ${PERMISSIONS_BOUNDARY:-} ]]; then
 	[[ $PERMISSIONS_BOUNDARY =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$ ]] ||
 		die "PERMISSIONS_BOUNDARY='$PERMISSIONS_BOUNDARY': want the ARN of an IAM managed policy (arn:aws:iam::<account>:policy/<name>)"
 	PARAMS+=("PermissionsBoundary=$PERMISSIONS_BOUNDARY")
+fi
+if [[ -n ${METRICS_NAMESPACE+set} ]]; then
+	[[ -z $METRICS_NAMESPACE || ($METRICS_NAMESPACE =~ ^[\ -~]{1,255}$ && $METRICS_NAMESPACE != AWS/*) ]] ||
+		die "METRICS_NAMESPACE='$METRICS_NAMESPACE': want 1-255 printable ASCII characters not starting with AWS/ (empty: no metrics)"
+	PARAMS+=("MetricsNamespace=$METRICS_NAMESPACE")
 fi
 if [[ -n ${KMS_KEY_ARN+set} ]]; then
 	[[ -z $KMS_KEY_ARN || $KMS_KEY_ARN =~ ^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$ ]] ||

@@ -332,6 +332,7 @@ func TestDeployRejectsBadSettings(t *testing.T) {
 		{"alarm topic", map[string]string{"ALARM_TOPIC_ARN": "platform-alarms"}, "ALARM_TOPIC_ARN='platform-alarms': want the ARN of an SNS topic"},
 		{"role path", map[string]string{"ROLE_PATH": "apps"}, "ROLE_PATH='apps': want an IAM path"},
 		{"kms alias", map[string]string{"KMS_KEY_ARN": "alias/facevec"}, "KMS_KEY_ARN='alias/facevec': want the ARN of a KMS key"},
+		{"aws namespace", map[string]string{"METRICS_NAMESPACE": "AWS/Lambda"}, "METRICS_NAMESPACE='AWS/Lambda'"},
 		{"role prefix", map[string]string{"ROLE_NAME_PREFIX": "a-very-long-role-name-prefix"}, "ROLE_NAME_PREFIX='a-very-long-role-name-prefix'"},
 		{"alarm age", map[string]string{"ALARM_MAX_MESSAGE_AGE_S": "10"}, "ALARM_MAX_MESSAGE_AGE_S='10'"},
 	}
@@ -378,7 +379,8 @@ func TestDeploy(t *testing.T) {
 		"RESERVED_CONCURRENCY": "20", "MAX_EVENT_AGE_S": "3600",
 		"ALARM_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:platform-alarms", "ALARM_MAX_MESSAGE_AGE_S": "900",
 		"ROLE_PATH": "/apps/facevec/", "ROLE_NAME_PREFIX": "app-",
-		"KMS_KEY_ARN": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"KMS_KEY_ARN":       "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"METRICS_NAMESPACE": "facevec",
 	})
 	if r.code != 0 {
 		t.Fatalf("deploy.sh exit %d", r.code)
@@ -459,7 +461,8 @@ func TestDeploy(t *testing.T) {
 		"ReservedConcurrency": "20", "MaxEventAgeSeconds": "3600",
 		"AlarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:platform-alarms", "AlarmMaxMessageAgeSeconds": "900",
 		"RolePath": "/apps/facevec/", "RoleNamePrefix": "app-",
-		"KmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"KmsKeyArn":        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"MetricsNamespace": "facevec",
 	}
 	if canon(overrides) != canon(wantOverrides) {
 		t.Errorf("parameter overrides %v, want %v", overrides, wantOverrides)

@@ -248,6 +248,7 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 	want["AlarmTopicArn"] = param{typ: "String", def: ""}
 	want["RolePath"] = param{typ: "String", def: "/"}
 	want["KmsKeyArn"] = param{typ: "String", def: ""}
+	want["MetricsNamespace"] = param{typ: "String", def: ""}
 	want["RoleNamePrefix"] = param{typ: "String", def: ""}
 	want["AlarmMaxMessageAgeSeconds"] = numParam(3600, 60, 1209600) // SQS keeps a message at most 14 days
 	// The faces' S3 Vectors index (template_vectors_test.go).
@@ -601,6 +602,8 @@ func checkEnvironment(t *testing.T, tpl map[string]any) (p problems) {
 		"MAX_PIXELS":       ref("MaxPixels"),
 		"VECTOR_BUCKET":    ifFn(condIndexFaces, vectorBucketName, ref("AWS::NoValue")),
 		"VECTOR_INDEX":     ifFn(condIndexFaces, ref("VectorIndex"), ref("AWS::NoValue")),
+		// Empty (the default) is unset for the function: no metrics.
+		"METRICS_NAMESPACE": ref("MetricsNamespace"),
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		p.expect("Environment "+name, vars[name], want[name])

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type Handler struct {
 	enc            Encoder
 	s3             S3API
 	index          VectorIndex // nil: no vector index
+	metrics        *metrics    // nil: no EMF metrics
 	log            *slog.Logger
 	concurrency    int
 	minMargin      time.Duration
@@ -129,6 +131,12 @@ func New(cfg Config, enc Encoder, client S3API, opts ...Option) (*Handler, error
 		minMargin:      DefaultMinMargin,
 		marginFraction: DefaultMarginFraction,
 	}
+	if cfg.MetricsNamespace != "" {
+		if why := checkMetricsNamespace(cfg.MetricsNamespace); why != "" {
+			return nil, fmt.Errorf("handler: %w: %s=%q: %s", ErrConfig, EnvMetricsNamespace, cfg.MetricsNamespace, why)
+		}
+		h.metrics = &metrics{w: os.Stdout, ns: cfg.MetricsNamespace, name: lambdacontext.FunctionName}
+	}
 	for _, o := range opts {
 		o(h)
 	}
@@ -198,6 +206,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, erro
 		"records", len(ev.Records), "faces", faces, "skipped", skipped,
 		"failed", len(resp.Failed), "retryable", len(retry),
 		"margin_ms", margin.Milliseconds(), "duration_ms", msSince(start))
+	if err := h.metrics.invocation(time.Now(), resp.Results, len(retry)); err != nil {
+		log.Warn("EMF metrics not written", "error", err)
+	}
 	if len(retry) > 0 {
 		return resp, fmt.Errorf("%w: %d of %d records (%q): %w",
 			ErrRetryable, len(retry), len(ev.Records), retry, errors.Join(errs...))

@@ -317,6 +317,7 @@ func (j *job) write(res *result.Result) (Summary, error) {
 		return j.retryable(err)
 	}
 	j.sum.Faces = len(res.Faces)
+	j.sum.encodeMS = res.TimingsMS.Total
 	attrs := []any{"etag", j.src.ETag, "size", j.src.Size, "faces", len(res.Faces),
 		"image_width", res.Image.Width, "image_height", res.Image.Height,
 		"decode_ms", res.TimingsMS.Decode, "detect_ms", res.TimingsMS.Detect,
