@@ -164,6 +164,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, erro
 
 	resp.Results = make([]Summary, len(ev.Records))
 	errs := make([]error, len(ev.Records))
+	batch := h.newIndexBatch(ev.Records)
 	sem := make(chan struct{}, h.concurrency)
 	var wg sync.WaitGroup
 	for i, rec := range ev.Records {
@@ -183,10 +184,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) (Response, erro
 						"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				}
 			}()
-			resp.Results[i], errs[i] = h.record(ctx, workCtx, log, rec)
+			resp.Results[i], errs[i] = h.record(ctx, workCtx, log, rec, batch.slot(i))
 		}()
 	}
 	wg.Wait()
+	batch.flush(ctx, log, resp.Results, errs)
 
 	faces, skipped := 0, 0
 	var retry []string
