@@ -360,7 +360,8 @@ replace_line '      Code: ../dist/function.zip' "      Code: {S3Bucket: \"$DEPLO
 replace_line '      TemplateURL: vectors.yaml' "      TemplateURL: \"$nested_url\""
 
 if [[ -z ${TAGS:-} ]] && $STACK_EXISTS; then
-	mapfile -t TAGS_ARGS < <(jq -r '(.Stacks[0].Tags // [])[] | "\(.Key)=\(.Value)"' <<<"$STACK_JSON")
+	TAGS_ARGS=()
+	while IFS= read -r tag; do TAGS_ARGS+=("$tag"); done < <(jq -r '(.Stacks[0].Tags // [])[] | "\(.Key)=\(.Value)"' <<<"$STACK_JSON")
 	((${#TAGS_ARGS[@]} > 0)) || TAGS_ARGS=(project=facevec)
 fi
 log "deploying stack $STACK_NAME (${PARAMS[*]:-no parameter changes})"
