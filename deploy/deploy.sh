@@ -243,7 +243,7 @@ fi
 # type its region lacks, so template.yaml names none (the index is the
 # nested vectors.yaml). Indexing in such a region is refused here, before
 # anything is created, rather than by a rollback.
-FACE_INDEX_EFFECTIVE=$(effective FACE_INDEX VectorIndex)
+FACE_INDEX_EFFECTIVE=$(effective FACE_INDEX VectorIndex empty-is-a-value)
 if [[ -n $FACE_INDEX_EFFECTIVE ]]; then
 	if ! aws_ cloudformation describe-type --type RESOURCE --type-name AWS::S3Vectors::Index \
 		--output json >/dev/null 2>"$TMP/type.err"; then

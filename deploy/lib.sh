@@ -126,12 +126,15 @@ template_default() {
 	' "$DEPLOY_DIR/template.yaml"
 }
 
-# effective ENV PARAM prints the value PARAM will have after this deploy:
-# ENV when it is set (even empty), else the stack's current value, else
-# the template default; what `aws cloudformation deploy` does with the
-# overrides deploy.sh passes. Needs STACK_EXISTS (and STACK_JSON).
+# effective ENV PARAM [empty-is-a-value] prints the value PARAM will have
+# after this deploy: ENV when it is set, else the stack's current value,
+# else the template default; what `aws cloudformation deploy` does with
+# the overrides deploy.sh passes. An empty ENV counts as unset (deploy.sh
+# passes no override for it) unless the third argument says empty is a
+# value (FACE_INDEX= turns indexing off). Needs STACK_EXISTS (and
+# STACK_JSON).
 effective() {
-	if [[ -n ${!1+set} ]]; then
+	if [[ -n ${!1:-} || (-n ${3:-} && -n ${!1+set}) ]]; then
 		printf '%s\n' "${!1}"
 	elif ${STACK_EXISTS:-false} && stack_has_parameter "$2"; then
 		stack_parameter "$2"

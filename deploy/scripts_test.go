@@ -1420,6 +1420,9 @@ func TestDeployChecksQueueSettings(t *testing.T) {
 			"a queue batch of 100 messages needs a batching window of at least 1 s"},
 		{"buffering turned on later", map[string]string{"QueueBatchSize": "50", "ReservedConcurrency": "0"}, map[string]string{"BUFFER_WITH_QUEUE": "true"},
 			"a queue batch of 50 messages"},
+		// An empty variable is no override: the stack's value counts.
+		{"empty timeout", map[string]string{"BufferWithQueue": "true", "Timeout": "900"}, map[string]string{"TIMEOUT_S": ""},
+			"visibility timeout (720 s, QUEUE_VISIBILITY_TIMEOUT_S) is below the function timeout (900 s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
