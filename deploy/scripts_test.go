@@ -978,6 +978,34 @@ func TestUndeployFailedDeletionKeepsData(t *testing.T) {
 	}
 }
 
+// TestUndeployAfterAFailedCreate: a create that fails rolls back around the
+// retained buckets and vector bucket (DELETE_SKIPPED, no outputs); undeploy
+// removes them too, or the next deploy could not create them again.
+func TestUndeployAfterAFailedCreate(t *testing.T) {
+	f := newFakeAWS(t)
+	in, out := "facevec-"+fakeAccount+"-eu-west-1-in", "facevec-"+fakeAccount+"-eu-west-1-out"
+	f.writeJSON("stack.json", map[string]any{"Stacks": []any{map[string]any{"StackName": "facevec", "StackStatus": "ROLLBACK_COMPLETE"}}})
+	f.write("stack-exists", nil)
+	f.bucket(in)
+	f.bucket(out)
+	f.writeJSON("resources.json", map[string]any{"StackResourceSummaries": []map[string]string{
+		{"LogicalResourceId": "InputBucket", "PhysicalResourceId": in, "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "DELETE_SKIPPED"},
+		{"LogicalResourceId": "OutputBucket", "PhysicalResourceId": out, "ResourceType": "AWS::S3::Bucket", "ResourceStatus": "DELETE_SKIPPED"},
+		{"LogicalResourceId": "FaceIndexStack", "PhysicalResourceId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/facevec-FaceIndexStack-X/1", "ResourceType": "AWS::CloudFormation::Stack", "ResourceStatus": "DELETE_COMPLETE"},
+		{"LogicalResourceId": "EncoderRole", "PhysicalResourceId": "facevec-EncoderRole-X", "ResourceType": "AWS::IAM::Role", "ResourceStatus": "DELETE_COMPLETE"},
+	}})
+	r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec"})
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	if f.exists("bucket-"+in) || f.exists("bucket-"+out) {
+		t.Errorf("retained buckets of the failed create are still there")
+	}
+	if got := f.read("vectors-deleted"); !strings.Contains(got, "delete-vector-bucket facevec-"+fakeAccount+"-eu-west-1-vectors") || !strings.Contains(got, "delete-index facevec-"+fakeAccount+"-eu-west-1-vectors faces") {
+		t.Errorf("vector deletions %q: want the template's vector bucket and default index", got)
+	}
+}
+
 // TestUndeployOldCLIKeepsTheIndex: a CLI without s3vectors (2.9) cannot
 // delete the index; the script says so and prints the commands.
 func TestUndeployOldCLIKeepsTheIndex(t *testing.T) {

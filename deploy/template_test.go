@@ -121,20 +121,26 @@ func checkTLSOnly(_ *testing.T, tpl map[string]any) (p problems) {
 
 // checkDataRetention: deleting the stack (from the console too) or a
 // replacement never deletes the user's photos or results; undeploy.sh
-// deletes them, after the stack, unless KEEP_DATA=1 (issue #28). Nothing
-// else is retained: it would outlive the stack unnoticed.
+// deletes them, after the stack, unless KEEP_DATA=1 (issue #28). Not on
+// the create that made them (RetainExceptOnCreate): a failed first deploy
+// leaves no empty bucket behind to block the next. Nothing else is
+// retained: it would outlive the stack unnoticed.
 func checkDataRetention(_ *testing.T, tpl map[string]any) (p problems) {
 	rs := mapping(tpl["Resources"])
 	for _, id := range slices.Sorted(maps.Keys(rs)) {
-		want := any(nil)
+		del, repl := any(nil), any(nil)
 		if id == idInputBucket || id == idOutputBucket {
-			want = "Retain"
+			del, repl = retainDeletion, "Retain"
 		}
-		p.expect(id+".DeletionPolicy", at(rs, id, "DeletionPolicy"), want)
-		p.expect(id+".UpdateReplacePolicy", at(rs, id, "UpdateReplacePolicy"), want)
+		p.expect(id+".DeletionPolicy", at(rs, id, "DeletionPolicy"), del)
+		p.expect(id+".UpdateReplacePolicy", at(rs, id, "UpdateReplacePolicy"), repl)
 	}
 	return p
 }
+
+// retainDeletion keeps a data resource when its stack is deleted, except
+// when the operation that created it rolls back.
+const retainDeletion = "RetainExceptOnCreate"
 
 func readTemplate(t *testing.T) []byte {
 	t.Helper()
@@ -708,8 +714,9 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"nested index name", "vector-index", "        IndexName: !Ref VectorIndex\n", "        IndexName: faces\n"},
 		{"no removal events", "vector-index", "            - Event: s3:ObjectRemoved:*\n", "            - Event: s3:ObjectCreated:*\n"},
 		{"index grant widened", "iam", "/index/${VectorIndex}", "/index/*"},
-		{"results deleted with the stack", "data-retention", "  OutputBucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n", "  OutputBucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Delete\n"},
-		{"photos replaced", "data-retention", "    Condition: CreateInputBucket\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n", "    Condition: CreateInputBucket\n    DeletionPolicy: Retain\n"},
+		{"results deleted with the stack", "data-retention", "  OutputBucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: RetainExceptOnCreate\n", "  OutputBucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Delete\n"},
+		{"photos replaced", "data-retention", "    Condition: CreateInputBucket\n    DeletionPolicy: RetainExceptOnCreate\n    UpdateReplacePolicy: Retain\n", "    Condition: CreateInputBucket\n    DeletionPolicy: RetainExceptOnCreate\n"},
+		{"failed create leaves buckets", "data-retention", "    Condition: CreateInputBucket\n    DeletionPolicy: RetainExceptOnCreate\n", "    Condition: CreateInputBucket\n    DeletionPolicy: Retain\n"},
 		{"queue retained", "data-retention", "  DeadLetterQueue:\n    Type: AWS::SQS::Queue\n", "  DeadLetterQueue:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n"},
 		{"missing output", "outputs", "  DeadLetterQueueUrl:\n", "  DeadLetterQueueURL:\n"},
 	}

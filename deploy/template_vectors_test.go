@@ -115,7 +115,7 @@ func checkVectorsTemplate(_ *testing.T, tpl map[string]any) (p problems) {
 	}
 	for id, typ := range want {
 		p.expect(id+".Type", at(rs, id, "Type"), typ)
-		p.expect(id+".DeletionPolicy", at(rs, id, "DeletionPolicy"), "Retain")
+		p.expect(id+".DeletionPolicy", at(rs, id, "DeletionPolicy"), retainDeletion)
 		p.expect(id+".UpdateReplacePolicy", at(rs, id, "UpdateReplacePolicy"), "Retain")
 	}
 	p.expect("FaceVectorBucket.VectorBucketName", props(tpl, idVectorBucket)["VectorBucketName"], ref("VectorBucketName"))
@@ -156,8 +156,8 @@ func TestVectorsTemplate(t *testing.T) {
 		{"index 512-d", "      Dimension: 128\n", "      Dimension: 512\n"},
 		{"cosine index", "DistanceMetric: euclidean", "DistanceMetric: cosine"},
 		{"key not filterable", "NonFilterableMetadataKeys: [etag, box]", "NonFilterableMetadataKeys: [etag, box, key]"},
-		{"index deleted with the stack", "    Type: AWS::S3Vectors::Index\n    DeletionPolicy: Retain\n", "    Type: AWS::S3Vectors::Index\n    DeletionPolicy: Delete\n"},
-		{"bucket replaced", "    Type: AWS::S3Vectors::VectorBucket\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n", "    Type: AWS::S3Vectors::VectorBucket\n    DeletionPolicy: Retain\n"},
+		{"index deleted with the stack", "    Type: AWS::S3Vectors::Index\n    DeletionPolicy: RetainExceptOnCreate\n", "    Type: AWS::S3Vectors::Index\n    DeletionPolicy: Delete\n"},
+		{"bucket replaced", "    Type: AWS::S3Vectors::VectorBucket\n    DeletionPolicy: RetainExceptOnCreate\n    UpdateReplacePolicy: Retain\n", "    Type: AWS::S3Vectors::VectorBucket\n    DeletionPolicy: RetainExceptOnCreate\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if !strings.Contains(src, c.old) {

@@ -104,19 +104,27 @@ KEEP_DATA=${KEEP_DATA:-0}
 [[ $KEEP_DATA == 0 || $KEEP_DATA == 1 ]] || die "KEEP_DATA='$KEEP_DATA': want 1 (keep the data) or 0"
 
 # The buckets the stack owns, from the stack itself rather than from names
-# guessed here: an EXISTING_INPUT_BUCKET is not among them.
+# guessed here: an EXISTING_INPUT_BUCKET is not among them. DELETE_SKIPPED
+# ones count: a failed create rolls back around the retained buckets,
+# which stay (empty) and would block the next deploy.
 aws_ cloudformation list-stack-resources --stack-name "$STACK_NAME" --output json >"$TMP/resources.json" 2>"$TMP/resources.err" ||
 	die "list the resources of stack $STACK_NAME: $(oneline "$TMP/resources.err")"
 owned=()
 while IFS= read -r b; do owned+=("$b"); done < <(jq -r '.StackResourceSummaries[]
-	| select(.ResourceType == "AWS::S3::Bucket" and (.ResourceStatus | startswith("DELETE") | not) and (.PhysicalResourceId // "") != "")
+	| select(.ResourceType == "AWS::S3::Bucket" and .ResourceStatus != "DELETE_COMPLETE" and (.PhysicalResourceId // "") != "")
 	| .PhysicalResourceId' "$TMP/resources.json")
 # The face index, when the stack created it (the nested FaceIndexStack);
 # one in an EXISTING_VECTOR_BUCKET is not the stack's to delete.
+# After a failed create the nested stack is gone but its retained vector
+# bucket may not be, and the stack has no outputs: the names are the
+# template's.
 vec_bucket="" vec_index=""
-if jq -e 'any(.StackResourceSummaries[]?; .LogicalResourceId == "FaceIndexStack" and (.ResourceStatus | startswith("DELETE") | not))' "$TMP/resources.json" >/dev/null; then
+if jq -e 'any(.StackResourceSummaries[]?; .LogicalResourceId == "FaceIndexStack")' "$TMP/resources.json" >/dev/null; then
 	vec_bucket=$(output_or_empty VectorBucketName)
 	vec_index=$(output_or_empty VectorIndexName)
+	[[ -n $vec_bucket ]] || vec_bucket=$STACK_NAME-$ACCOUNT-$REGION-vectors
+	[[ -n $vec_index ]] || vec_index=$(stack_parameter VectorIndex)
+	[[ -n $vec_index ]] || vec_index=$(template_default VectorIndex)
 fi
 
 in_bucket=$(output_or_empty InputBucketName)
@@ -165,7 +173,7 @@ log "stack $STACK_NAME deleted"
 if [[ $KEEP_DATA == 1 ]]; then
 	for b in ${owned[@]+"${owned[@]}"}; do log "kept s3://$b (remove it with: aws s3 rb --force s3://$b)"; done
 	[[ -z $vec_bucket ]] || log "kept the face index $vec_bucket/$vec_index (a new stack uses it with EXISTING_VECTOR_BUCKET=$vec_bucket FACE_INDEX=$vec_index)"
-	[[ ${#owned[@]} == 0 ]] || log "a new stack of the same name needs other bucket names: deploy with EXISTING_INPUT_BUCKET=<the kept -in bucket>, or remove the kept buckets first"
+	[[ ${#owned[@]} == 0 ]] || log "a new stack of the same name cannot create buckets of these names: remove them first, or deploy under another STACK_NAME (with EXISTING_INPUT_BUCKET=<the kept -in bucket> to use the photos)"
 else
 	for bucket in ${owned[@]+"${owned[@]}"}; do
 		empty_bucket "$bucket"
