@@ -1006,6 +1006,39 @@ func TestUndeployAfterAFailedCreate(t *testing.T) {
 	}
 }
 
+// TestUndeployLegacyStack: a stack from a template before the buckets were
+// retained deletes them itself, and CloudFormation cannot delete one that
+// holds objects. Without KEEP_DATA they are emptied first (as confirmed);
+// with it, the deletion that fails on them is repeated retaining them.
+func TestUndeployLegacyStack(t *testing.T) {
+	t.Run("delete", func(t *testing.T) {
+		f, outs := undeployable(t)
+		r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec", "FAKE_LEGACY_TEMPLATE": "1"})
+		if r.code != 0 {
+			t.Fatalf("exit %d", r.code)
+		}
+		if empty, del := f.index("s3api delete-objects"), f.index("cloudformation delete-stack"); empty < 0 || del < empty {
+			t.Errorf("calls %v: want the buckets emptied before the stack's deletion", f.commands())
+		}
+		if f.exists("stack-exists") || f.exists("bucket-"+outs["InputBucketName"]) {
+			t.Errorf("stack or input bucket still there")
+		}
+	})
+	t.Run("keep", func(t *testing.T) {
+		f, outs := undeployable(t)
+		r := f.run("undeploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "CONFIRM": "facevec", "KEEP_DATA": "1", "FAKE_LEGACY_TEMPLATE": "1"})
+		if r.code != 0 {
+			t.Fatalf("exit %d", r.code)
+		}
+		if f.exists("stack-exists") || !f.exists("objects-"+outs["InputBucketName"]+".json") || len(f.calledWith("s3api delete-objects")) != 0 {
+			t.Errorf("want the stack gone and the photos kept")
+		}
+		if got := strings.TrimSpace(f.read("retained")); got != "InputBucket" {
+			t.Errorf("retained %q, want InputBucket (the bucket the deletion failed on)", got)
+		}
+	})
+}
+
 // TestUndeployOldCLIKeepsTheIndex: a CLI without s3vectors (2.9) cannot
 // delete the index; the script says so and prints the commands.
 func TestUndeployOldCLIKeepsTheIndex(t *testing.T) {

@@ -127,6 +127,18 @@ if jq -e 'any(.StackResourceSummaries[]?; .LogicalResourceId == "FaceIndexStack"
 	[[ -n $vec_index ]] || vec_index=$(template_default VectorIndex)
 fi
 
+# A stack deployed from a template before the data resources were
+# retained (RetainExceptOnCreate) deletes its buckets with it, and
+# CloudFormation refuses to delete one that holds objects.
+if ! body=$(aws_ cloudformation get-template --stack-name "$STACK_NAME" --query TemplateBody --output text 2>"$TMP/tpl.err"); then
+	die "read the template of stack $STACK_NAME: $(oneline "$TMP/tpl.err")"
+fi
+legacy=false
+[[ $body == *RetainExceptOnCreate* ]] || legacy=true
+# Its index, if any, is in the stack itself and goes with it.
+legacy_index=false
+! $legacy || ! jq -e 'any(.StackResourceSummaries[]?; .ResourceType == "AWS::S3Vectors::Index" and .ResourceStatus != "DELETE_COMPLETE")' "$TMP/resources.json" >/dev/null || legacy_index=true
+
 in_bucket=$(output_or_empty InputBucketName)
 fn_arn=$(output_or_empty FunctionArn)
 queue_arn=$(output_or_empty IngestQueueArn)
@@ -136,6 +148,7 @@ queue_arn=$(output_or_empty IngestQueueArn)
 	printf '%s: stack %s in %s (account %s) will be deleted: its function, roles, queues and log group.\n' "$PROG" "$STACK_NAME" "$REGION" "$ACCOUNT"
 	if [[ $KEEP_DATA == 1 ]]; then
 		printf '  KEEP_DATA=1: kept: %s%s\n' "${owned[*]:-no bucket}" "${vec_bucket:+, the face index $vec_bucket/$vec_index}"
+		! $legacy_index || printf '  DELETED with the stack (an older template holds it): the face index; facevec index rebuilds it from the kept results\n'
 	else
 		for b in ${owned[@]+"${owned[@]}"}; do
 			printf '  DELETED with all its objects: s3://%s (%s objects)\n' "$b" "$(count_objects "$b")"
@@ -162,11 +175,32 @@ if [[ -n $in_bucket && -n $fn_arn ]]; then
 	put_notifications "$in_bucket" "$TMP/notification.json"
 fi
 
+# An older stack deletes its buckets itself: emptied first (what was just
+# confirmed), or, with KEEP_DATA=1, kept by retaining them once the
+# deletion has failed on them (the only state that allows it).
+if $legacy && [[ $KEEP_DATA == 0 ]]; then
+	log "stack $STACK_NAME is from an older template that deletes its buckets with it: emptying them first"
+	for bucket in ${owned[@]+"${owned[@]}"}; do empty_bucket "$bucket"; done
+fi
 log "deleting stack $STACK_NAME"
 aws_ cloudformation delete-stack --stack-name "$STACK_NAME"
 if ! aws_ cloudformation wait stack-delete-complete --stack-name "$STACK_NAME"; then
-	show_failures
-	die "stack $STACK_NAME was not deleted (see above); its data is untouched"
+	ids=""
+	if $legacy && [[ $KEEP_DATA == 1 ]] &&
+		aws_ cloudformation list-stack-resources --stack-name "$STACK_NAME" --output json >"$TMP/failed.json" 2>/dev/null; then
+		ids=$(jq -r '[.StackResourceSummaries[] | select(.ResourceType == "AWS::S3::Bucket" and .ResourceStatus == "DELETE_FAILED") | .LogicalResourceId] | join(" ")' "$TMP/failed.json")
+	fi
+	if [[ -n $ids ]]; then
+		log "the older template cannot delete the non-empty buckets; deleting the stack again, keeping $ids"
+		# shellcheck disable=SC2086 # one argument per logical id
+		aws_ cloudformation delete-stack --stack-name "$STACK_NAME" --retain-resources $ids
+	fi
+	if ! aws_ cloudformation wait stack-delete-complete --stack-name "$STACK_NAME"; then
+		show_failures
+		$legacy && [[ $KEEP_DATA == 0 ]] &&
+			die "stack $STACK_NAME was not deleted (see above); its buckets were emptied as confirmed: run make undeploy again"
+		die "stack $STACK_NAME was not deleted (see above); its data is untouched"
+	fi
 fi
 log "stack $STACK_NAME deleted"
 
