@@ -117,8 +117,8 @@ run: package build ## the main job on the embedded stack
 deploy: package ## real AWS (see README)
 	deploy/deploy.sh
 
-undeploy:
-	deploy/undeploy.sh
+undeploy: ## real AWS: delete the stack; asks first (or CONFIRM=<stack name>); KEEP_DATA=1 keeps the buckets and the face index
+	CONFIRM="$(CONFIRM)" KEEP_DATA="$(KEEP_DATA)" deploy/undeploy.sh
 
 backfill: ## real AWS: an S3 Batch Operations job that encodes what is already in BUCKET [PREFIX=...] [INVENTORY=s3://.../manifest.json]
 	BUCKET="$(BUCKET)" PREFIX="$(PREFIX)" INVENTORY="$(INVENTORY)" deploy/backfill.sh

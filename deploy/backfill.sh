@@ -28,7 +28,9 @@ load_stack || die "stack $STACK_NAME does not exist: deploy it first (make deplo
 in_bucket=$(output InputBucketName)
 out_bucket=$(output OutputBucketName)
 fn_arn=$(output FunctionArn)
-role_arn=$(output BatchOperationsRoleArn)
+role_arn=$(output_or_empty BatchOperationsRoleArn)
+[[ -n $role_arn ]] ||
+	die "stack $STACK_NAME has no Batch Operations role (it is created only when needed): deploy once with BACKFILL_ROLE=true (make deploy BACKFILL_ROLE=true), then run the backfill again"
 partition=$(cut -d: -f2 <<<"$fn_arn")
 
 BUCKET=${BUCKET:-$in_bucket}

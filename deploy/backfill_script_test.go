@@ -107,6 +107,34 @@ func TestBackfillScriptRefuses(t *testing.T) {
 	}
 }
 
+// TestBackfillWithoutRole: the Batch Operations role exists only with
+// BackfillRole=true (issue #28: it was always created); without it the
+// script says how to get one, before writing a manifest.
+func TestBackfillWithoutRole(t *testing.T) {
+	f := newFakeAWS(t)
+	outs := stackOutputs("eu-west-1")
+	delete(outs, "BatchOperationsRoleArn")
+	f.stack(outs, true)
+	f.bucket(outs["InputBucketName"])
+	f.write("keys-"+outs["InputBucketName"], []byte("a.jpg\n"))
+	r := f.run("backfill.sh", map[string]string{"AWS_REGION": "eu-west-1"})
+	if r.code == 0 || !strings.Contains(r.stderr, "BACKFILL_ROLE=true") {
+		t.Fatalf("exit %d: want the hint to deploy with BACKFILL_ROLE=true", r.code)
+	}
+	if len(f.calledWith("s3api put-object")) != 0 || len(f.calledWith("s3control create-job")) != 0 {
+		t.Errorf("wrote a manifest or created a job without a role")
+	}
+	// deploy.sh passes the setting on.
+	g := newFakeAWS(t)
+	g.stack(stackOutputs("eu-west-1"), false)
+	if r := g.run("deploy.sh", map[string]string{"AWS_REGION": "eu-west-1", "SMOKE": "0", "FUNCTION_ZIP": writeZip(t), "BACKFILL_ROLE": "true"}); r.code != 0 {
+		t.Fatalf("deploy exit %d", r.code)
+	}
+	if got := g.params()["BackfillRole"]; got != "true" {
+		t.Errorf("BackfillRole=%q, want true", got)
+	}
+}
+
 // TestDeployBufferedExistingBucket: with BufferWithQueue an existing input
 // bucket notifies the stack's queue, not the function, for every suffix,
 // keeping other configurations, and the buffering parameters reach the

@@ -70,10 +70,12 @@ func TestParseRejects(t *testing.T) {
 }
 
 // TestPackage: the packaged template is the template with only the
-// function's Code changed, short-form tags and all.
+// function's Code and the nested stack's TemplateURL changed, short-form
+// tags and all.
 func TestPackage(t *testing.T) {
 	src := readTemplate(t)
-	out, err := Package(src, "code-bucket", "facevec/0123abcd.zip")
+	const nestedURL = "https://s3.eu-west-1.amazonaws.com/code-bucket/facevec/4567cdef.template"
+	out, err := Package(src, "code-bucket", "facevec/0123abcd.zip", WithTemplateURL("vectors.yaml", nestedURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +91,12 @@ func TestPackage(t *testing.T) {
 	if code := at(got, "Resources", idFunction, "Properties", "Code"); !same(code, wantCode) {
 		t.Errorf("Code = %s, want %s", canon(code), canon(wantCode))
 	}
+	if u := at(got, "Resources", idFaceIndexStack, "Properties", "TemplateURL"); u != nestedURL {
+		t.Errorf("TemplateURL = %v, want %s", u, nestedURL)
+	}
 	// Everything else is unchanged.
 	mapping(at(orig, "Resources", idFunction, "Properties"))["Code"] = wantCode
+	props(orig, idFaceIndexStack)["TemplateURL"] = nestedURL
 	if !same(got, orig) {
 		t.Errorf("packaging changed more than Code:\n%s", out)
 	}

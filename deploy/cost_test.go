@@ -85,3 +85,95 @@ func TestReadmeCostArithmetic(t *testing.T) {
 		}
 	}
 }
+
+// wholeCostItems are the line items the whole-cost table must have (issue
+// #28: the README priced Lambda alone and left out S3 Vectors, which is
+// on by default).
+var wholeCostItems = []string{
+	"Lambda compute", "Lambda requests", "S3 GET and HEAD", "S3 PUT of the result", "S3 storage of the result",
+	"CloudWatch Logs", "SQS", "S3 Vectors writes", "S3 Vectors reads", "S3 Vectors storage",
+}
+
+var (
+	wholeCostRowRE   = regexp.MustCompile("(?m)^\\| ([^|]+?) \\| ([^|]*?) \\| ([^|]*?) \\| ([^|]*?) \\| (–|\\$[0-9.]+) \\| (–|\\$[0-9.]+) \\|$")
+	wholeCostTotalRE = regexp.MustCompile(`(?m)^\| \*\*total\*\* \| \| \| \| \*\*\$([0-9.]+)\*\* \| \*\*\$([0-9.]+)\*\* \|$`)
+	perPhotoRE       = regexp.MustCompile(`^([0-9.]+) (GB-s|requests?|KB)\b(?:.*billed as ([0-9.]+) KB)?`)
+	unitPriceRE      = regexp.MustCompile(`^\$([0-9.]+) per (GB-s|million|1,000|GB)\b`)
+)
+
+// dollars reads a "$1.23" or "–" (nothing) cell.
+func dollars(cell string) float64 {
+	v, _ := strconv.ParseFloat(strings.TrimPrefix(cell, "$"), 64)
+	return v
+}
+
+// TestReadmeWholeCost: deploy/README.md's whole-cost table has every line
+// item, each with its source; where a line states its quantity and price
+// the dollars follow from them; the totals are the sums; and its compute
+// line is the compute table's 1080p row.
+func TestReadmeWholeCost(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	i := strings.Index(readme, "#### The whole cost per million photos")
+	if i < 0 {
+		t.Fatal("README.md has no whole-cost table (#### The whole cost per million photos)")
+	}
+	section := readme[i:]
+	if j := strings.Index(section[1:], "\n#"); j >= 0 {
+		section = section[:j+1]
+	}
+	rows := map[string][]string{}
+	var sumOff, sumOn float64
+	for _, r := range wholeCostRowRE.FindAllStringSubmatch(section, -1) {
+		if r[1] == "line item" || strings.HasPrefix(r[1], "---") {
+			continue
+		}
+		rows[r[1]] = r
+		off, on := dollars(r[5]), dollars(r[6])
+		sumOff += off
+		sumOn += on
+		if strings.TrimSpace(r[4]) == "" {
+			t.Errorf("%s: no source", r[1])
+		}
+		q, p := perPhotoRE.FindStringSubmatch(r[2]), unitPriceRE.FindStringSubmatch(r[3])
+		if q == nil || p == nil {
+			continue // a price no source gives, or a note
+		}
+		n, _ := strconv.ParseFloat(q[1], 64)
+		if q[3] != "" {
+			n, _ = strconv.ParseFloat(q[3], 64) // the billed minimum
+		}
+		price, _ := strconv.ParseFloat(p[1], 64)
+		perMillion := map[string]float64{"GB-s": 1e6, "million": 1, "1,000": 1e3}[p[2]]
+		if p[2] == "GB" {
+			perMillion = 1 // n KB a photo is n GB a million photos
+		}
+		want := n * price * perMillion
+		got := max(off, on)
+		if math.Abs(got-want) > 0.006+0.001*want {
+			t.Errorf("%s: %s × %s = $%.2f a million, README says $%.2f", r[1], r[2], r[3], want, got)
+		}
+	}
+	for _, item := range wholeCostItems {
+		if rows[item] == nil {
+			t.Errorf("the whole-cost table lacks %q", item)
+		}
+	}
+	tot := wholeCostTotalRE.FindStringSubmatch(section)
+	if tot == nil {
+		t.Fatal("the whole-cost table has no **total** row")
+	}
+	if got := dollars(tot[1]); math.Abs(got-sumOff) > 0.011 {
+		t.Errorf("total with the index off $%.2f, the lines sum to $%.2f", got, sumOff)
+	}
+	if got := dollars(tot[2]); math.Abs(got-sumOn) > 0.011 {
+		t.Errorf("total with the index on $%.2f, the lines sum to $%.2f", got, sumOn)
+	}
+	hd := regexp.MustCompile("(?m)^\\| `obama-1080p.jpg` 1920×1080[^|]*\\| 1 \\| [0-9.]+ \\| ([0-9.]+) \\| (\\$[0-9.]+) \\|$").FindStringSubmatch(readme)
+	if hd == nil || rows["Lambda compute"] == nil || hd[2] != rows["Lambda compute"][5] || !strings.HasPrefix(rows["Lambda compute"][2], hd[1]+" GB-s") {
+		t.Errorf("the whole-cost compute line %v is not the compute table's 1080p row %v", rows["Lambda compute"], hd)
+	}
+}

@@ -41,7 +41,7 @@ aws_() { "$AWS" ${AWS_ARGS[@]+"${AWS_ARGS[@]}"} "$@"; }
 oneline() { tr -s '\n\t ' '   ' <"$1" | sed 's/ *$//'; }
 
 # preflight checks tools, region and credentials before anything is
-# touched, and sets AWS, REGION, ACCOUNT.
+# touched, and sets AWS, REGION, ACCOUNT, PARTITION.
 preflight() {
 	if [[ -n ${AWS_CLI:-} ]]; then
 		AWS=$AWS_CLI
@@ -62,7 +62,9 @@ preflight() {
 		REGION=$("$AWS" configure get region 2>/dev/null || true)
 	fi
 	[[ -n $REGION ]] || die "no AWS region configured: export AWS_REGION=<region> (e.g. eu-west-1) or run 'aws configure'"
-	[[ $REGION =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || die "AWS region '$REGION' does not look like a region name (e.g. eu-west-1)"
+	# Two to four letters first: eusc-de-east-1 (the European Sovereign
+	# Cloud), us-isob-east-1 and the like are regions too.
+	[[ $REGION =~ ^[a-z]{2,4}(-[a-z]+)+-[0-9]+$ ]] || die "AWS region '$REGION' does not look like a region name (e.g. eu-west-1)"
 	AWS_ARGS+=(--region "$REGION")
 
 	local ident
@@ -71,14 +73,25 @@ preflight() {
 	fi
 	ACCOUNT=$(jq -r '.Account // empty' <<<"$ident" 2>/dev/null || true)
 	[[ $ACCOUNT =~ ^[0-9]{12}$ ]] || die "'aws sts get-caller-identity' returned no account ID: $ident"
+	# The partition (aws, aws-cn, aws-us-gov, …) from the caller's ARN.
+	PARTITION=$(jq -r '.Arn // "" | split(":")[1] // empty' <<<"$ident" 2>/dev/null || true)
+	PARTITION=${PARTITION:-aws}
 	log "account $ACCOUNT, region $REGION${AWS_ENDPOINT_URL:+, endpoint $AWS_ENDPOINT_URL}, stack $STACK_NAME"
 }
 
-# check_stack_name: the stack name goes into bucket names
-# (<stack>-<account>-<region>-code is the longest), which allow only
-# lower-case letters, digits and '-' and at most 63 characters.
+# BUCKET_SUFFIXES are the suffixes of the bucket names built from the
+# stack name, <stack>-<account>-<region><suffix>: the template's input,
+# output and vector buckets and deploy.sh's artifact bucket. deploy's Go
+# tests keep the list equal to the template's names.
+BUCKET_SUFFIXES=(-in -out -vectors -code)
+
+# check_stack_name: the stack name goes into bucket names, which allow
+# only lower-case letters, digits and '-' and at most 63 characters; the
+# longest suffix sets the bound.
 check_stack_name() {
-	local max=$((63 - 1 - 12 - 1 - ${#REGION} - 5))
+	local s longest=0
+	for s in "${BUCKET_SUFFIXES[@]}"; do ((${#s} <= longest)) || longest=${#s}; done
+	local max=$((63 - 1 - 12 - 1 - ${#REGION} - longest))
 	[[ $STACK_NAME =~ ^[a-z][a-z0-9-]*[a-z0-9]$ && $STACK_NAME != xn--* ]] ||
 		die "STACK_NAME='$STACK_NAME': use lower-case letters, digits and '-', starting with a letter (it becomes part of the bucket names)"
 	((${#STACK_NAME} <= max)) ||
@@ -95,6 +108,49 @@ load_stack() {
 		return 1
 	fi
 	die "describe stack $STACK_NAME: $(oneline "$TMP/describe.err")"
+}
+
+# stack_has_parameter KEY: whether the stack reports a value of KEY
+# (describe-stacks lists every parameter, defaults included).
+stack_has_parameter() {
+	jq -e --arg k "$1" 'any((.Stacks[0].Parameters // [])[]; .ParameterKey == $k)' <<<"$STACK_JSON" >/dev/null
+}
+
+# template_default PARAM prints the Default of a parameter of
+# template.yaml, unquoted (empty when it has none).
+template_default() {
+	awk -v p="  $1:" '
+		$0 == p { f = 1; next }
+		f && /^  [^ ]/ { exit }
+		f && /^    Default:/ { sub(/^    Default: */, ""); gsub(/^"|"$/, ""); print; exit }
+	' "$DEPLOY_DIR/template.yaml"
+}
+
+# effective ENV PARAM [empty-is-a-value] prints the value PARAM will have
+# after this deploy: ENV when it is set, else the stack's current value,
+# else the template default; what `aws cloudformation deploy` does with
+# the overrides deploy.sh passes. An empty ENV counts as unset (deploy.sh
+# passes no override for it) unless the third argument says empty is a
+# value (FACE_INDEX= turns indexing off). Needs STACK_EXISTS (and
+# STACK_JSON).
+effective() {
+	if [[ -n ${!1:-} || (-n ${3:-} && -n ${!1+set}) ]]; then
+		printf '%s\n' "${!1}"
+	elif ${STACK_EXISTS:-false} && stack_has_parameter "$2"; then
+		stack_parameter "$2"
+	else
+		template_default "$2"
+	fi
+}
+
+# dns_suffix prints the domain of AWS endpoints in REGION's partition
+# (the AWS SDKs' partitions.json).
+dns_suffix() {
+	case $REGION in
+	cn-*) echo amazonaws.com.cn ;;
+	eusc-*) echo amazonaws.eu ;;
+	*) echo amazonaws.com ;;
+	esac
 }
 
 stack_status() { jq -r '.Stacks[0].StackStatus // empty' <<<"$STACK_JSON"; }
@@ -151,32 +207,60 @@ show_failures() {
 		head -n 15 >&2 || true
 }
 
-# notification_config BUCKET FUNCTION_ARN add|remove [QUEUE_ARN] writes to
-# stdout the bucket's notification configuration with this stack's
-# configurations (by Id prefix or by target) replaced by one per suffix
-# ("add") or dropped ("remove"): to the function, or to QUEUE_ARN when the
-# stack buffers through a queue (BufferWithQueue). Every other
-# configuration (other queues, topics, EventBridge, other functions) is
-# kept as it is.
+# notification_config BUCKET FUNCTION_ARN add|remove [QUEUE_ARN [REMOVALS]]
+# writes to stdout the bucket's notification configuration with this
+# stack's configurations (by Id prefix or by target) replaced by one per
+# suffix for s3:ObjectCreated:* and, with REMOVALS=true (faces are
+# indexed), one for s3:ObjectRemoved:* so a deleted photo's faces leave
+# the index ("add"), or dropped ("remove"): to the function, or to
+# QUEUE_ARN when the stack buffers through a queue (BufferWithQueue).
+# Every other configuration (other queues, topics, EventBridge, other
+# functions) is kept as it is. S3 refuses configurations that overlap
+# (a shared event type and overlapping prefix/suffix filters), with an
+# error that names none of them; "add" names the overlapping ones itself
+# and dies before anything is written.
 notification_config() {
-	local bucket=$1 arn=$2 mode=$3 queue=${4:-} cur
+	local bucket=$1 arn=$2 mode=$3 queue=${4:-} removals=${5:-false} cur conflicts
 	cur=$(aws_ s3api get-bucket-notification-configuration --bucket "$bucket" --output json 2>"$TMP/notif.err") ||
 		die "read the notification configuration of s3://$bucket: $(oneline "$TMP/notif.err")"
 	[[ -n $cur ]] || cur='{}'
-	jq -c --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" --arg queue "$queue" '
+	# shellcheck disable=SC2016 # jq's variables, not the shell's
+	local filter='
 		def ours: if $mode == "add" then
 			[$ARGS.positional | to_entries[] | {
 				Id: ($p + (.key | tostring) + "-" + (.value | ltrimstr("."))),
 				Events: ["s3:ObjectCreated:*"],
 				Filter: {Key: {FilterRules: [{Name: "suffix", Value: .value}]}}
-			} + (if $queue == "" then {LambdaFunctionArn: $arn} else {QueueArn: $queue} end)] else [] end;
-		def notours: select((.Id // "" | startswith($p)) | not);
-		del(.ResponseMetadata)
+			}] + (if $removals == "true" then [{Id: ($p + "removed"), Events: ["s3:ObjectRemoved:*"]}] else [] end)
+			| map(. + (if $queue == "" then {LambdaFunctionArn: $arn} else {QueueArn: $queue} end)) else [] end;
+		def mine: (.Id // "" | startswith($p)) or ($arn != "" and (.LambdaFunctionArn // "") == $arn) or ($queue != "" and (.QueueArn // "") == $queue);
+		def theirs: [(.LambdaFunctionConfigurations // [])[], (.QueueConfigurations // [])[], (.TopicConfigurations // [])[]] | map(select(mine | not));
+		def rule($n): [(.Filter.Key.FilterRules // [])[] | select(.Name | ascii_downcase == $n) | .Value][0] // "";
+		def evoverlap($a; $b): $a == $b
+			or ($a | endswith(":*") and ($b | startswith($a | rtrimstr("*"))))
+			or ($b | endswith(":*") and ($a | startswith($b | rtrimstr("*"))));
+		def overlap($x; $y):
+			($x | rule("prefix")) as $xp | ($y | rule("prefix")) as $yp
+			| ($x | rule("suffix")) as $xs | ($y | rule("suffix")) as $ys
+			| any($x.Events[]; . as $e | any($y.Events[]; evoverlap($e; .)))
+			and ($xp == "" or $yp == "" or ($xp | startswith($yp)) or ($yp | startswith($xp)))
+			and ($xs == "" or $ys == "" or ($xs | endswith($ys)) or ($ys | endswith($xs)));
+		def describe: "\(.Id // "(no Id)") (\(.Events | join(","))\(if rule("prefix") != "" then " prefix " + rule("prefix") else "" end)\(if rule("suffix") != "" then " suffix " + rule("suffix") else "" end) -> \(.LambdaFunctionArn // .QueueArn // .TopicArn))";
+		del(.ResponseMetadata)'
+	if [[ $mode == add ]]; then
+		conflicts=$(jq -r --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" --arg queue "$queue" --arg removals "$removals" \
+			"$filter"' | ours as $ours | theirs[] | . as $t | select(any($ours[]; overlap($t; .))) | describe' \
+			--args "${SUFFIXES[@]}" <<<"$cur") || die "read the notification configuration of s3://$bucket: not the JSON S3 answers"
+		if [[ -n $conflicts ]]; then
+			die "s3://$bucket already has notifications that overlap this stack's (S3 refuses overlapping configurations: a shared event type with overlapping prefix and suffix filters): $(tr '\n' ';' <<<"$conflicts" | sed 's/;$//; s/;/; /g'). Remove or narrow them (aws s3api get-bucket-notification-configuration --bucket $bucket), or deploy with FACE_INDEX= if only s3:ObjectRemoved overlaps"
+		fi
+	fi
+	jq -c --arg p "facevec-$STACK_NAME-" --arg arn "$arn" --arg mode "$mode" --arg queue "$queue" --arg removals "$removals" "$filter"'
 		| .LambdaFunctionConfigurations = (
-			[(.LambdaFunctionConfigurations // [])[] | notours | select(.LambdaFunctionArn != $arn)]
+			[(.LambdaFunctionConfigurations // [])[] | select(mine | not)]
 			+ (if $queue == "" then ours else [] end))
 		| .QueueConfigurations = (
-			[(.QueueConfigurations // [])[] | notours]
+			[(.QueueConfigurations // [])[] | select(mine | not)]
 			+ (if $queue == "" then [] else ours end))
 		| if .LambdaFunctionConfigurations == [] then del(.LambdaFunctionConfigurations) else . end
 		| if .QueueConfigurations == [] then del(.QueueConfigurations) else . end

@@ -83,7 +83,18 @@ func TestLocalStackDeploy(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("upload %s: %v", zipPath, err)
 	}
-	body, err := Package(template, codeBucket, codeKey)
+	// The nested index template, as deploy.sh uploads it: not created
+	// here (VectorIndex is empty), but its TemplateURL must still be a URL.
+	const nestedKey = "facevec-e2e/vectors.template"
+	nested := []byte(mustRead(t, vectorsTemplateFile))
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(codeBucket), Key: aws.String(nestedKey),
+		Body: bytes.NewReader(nested), ContentLength: aws.Int64(int64(len(nested))),
+	}); err != nil {
+		t.Fatalf("upload %s: %v", vectorsTemplateFile, err)
+	}
+	body, err := Package(template, codeBucket, codeKey,
+		WithTemplateURL(vectorsTemplateFile, strings.TrimSuffix(st.Endpoint(), "/")+"/"+codeBucket+"/"+nestedKey))
 	if err != nil {
 		t.Fatal(err)
 	}

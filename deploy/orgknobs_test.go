@@ -1,9 +1,11 @@
 package deploy
 
 import (
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +34,13 @@ func checkOrganisationKnobs(_ *testing.T, tpl map[string]any) (p problems) {
 		roles++
 		p.expect(id+".PermissionsBoundary", props(tpl, id)["PermissionsBoundary"],
 			ifFn("HasPermissionsBoundary", ref("PermissionsBoundary"), noValue))
+		// A path and a name prefix, for SCPs and permission sets that match
+		// on them (the platform team's list, issue #28).
+		p.expect(id+".Path", props(tpl, id)["Path"], ref("RolePath"))
+		if name := list(at(props(tpl, id)["RoleName"], "Fn::If")); len(name) != 3 || name[0] != "NameRoles" || !same(name[2], noValue) ||
+			!strings.HasPrefix(fmt.Sprint(at(name[1], "Fn::Sub")), "${RoleNamePrefix}${AWS::StackName}-") {
+			p.addf("%s.RoleName = %s, want !If [NameRoles, !Sub ${RoleNamePrefix}${AWS::StackName}-..., NoValue]", id, canon(props(tpl, id)["RoleName"]))
+		}
 	}
 	if roles == 0 {
 		p.addf("no AWS::IAM::Role in the template: want %s at least", idRole)
@@ -50,6 +59,13 @@ func checkOrganisationKnobs(_ *testing.T, tpl map[string]any) (p problems) {
 				p.addf("PermissionsBoundary.AllowedPattern %q: accepts %q = %v, want %v", pat, v, !ok, ok)
 			}
 		}
+	}
+
+	p.expect("Conditions.NameRoles", at(tpl, "Conditions", "NameRoles"), notEquals("RoleNamePrefix", ""))
+	// The longest role name fits IAM's 64: prefix, stack name (32 at
+	// most, lib.sh), "-backfill".
+	if n, ok := num(at(tpl, "Parameters", "RoleNamePrefix", "MaxLength")); ok && n+32+int64(len("-backfill")) > 64 {
+		p.addf("RoleNamePrefix.MaxLength %d: with a 32-character stack and -backfill the name passes IAM's 64", n)
 	}
 
 	// Lambda reads ReservedConcurrentExecutions 0 as "throttle everything",

@@ -9,15 +9,35 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// PackageOption adjusts Package.
+type PackageOption func(*packageConfig)
+
+type packageConfig struct {
+	templateURLs map[string]string // nested template's local path -> its URL
+}
+
+// WithTemplateURL has Package point every AWS::CloudFormation::Stack whose
+// TemplateURL is the local path (as written in the template, e.g.
+// "vectors.yaml") at url instead, where the caller has uploaded that
+// template.
+func WithTemplateURL(path, url string) PackageOption {
+	return func(c *packageConfig) { c.templateURLs[path] = url }
+}
+
 // Package does to a template what `aws cloudformation package` does for
 // facevec's function: every AWS::Lambda::Function whose Code is a local
 // path gets Code {S3Bucket: bucket, S3Key: key} instead. The caller has
-// uploaded the zip there. Everything else (comments, short-form tags, key
-// order) is kept, so the result is the same template, deployable through
-// the CloudFormation API without the CLI.
-func Package(template []byte, bucket, key string) ([]byte, error) {
+// uploaded the zip there. With WithTemplateURL, a nested stack's local
+// TemplateURL is pointed at its upload too. Everything else (comments,
+// short-form tags, key order) is kept, so the result is the same
+// template, deployable through the CloudFormation API without the CLI.
+func Package(template []byte, bucket, key string, opts ...PackageOption) ([]byte, error) {
 	if bucket == "" || key == "" {
 		return nil, errors.New("package: empty S3 bucket or key for the function code")
+	}
+	cfg := packageConfig{templateURLs: map[string]string{}}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(template))
@@ -38,7 +58,16 @@ func Package(template []byte, bucket, key string) ([]byte, error) {
 	rewritten := 0
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		name, res := resources.Content[i].Value, resources.Content[i+1]
-		if typ := lookup(res, "Type"); typ == nil || typ.Value != "AWS::Lambda::Function" {
+		typ := lookup(res, "Type")
+		if typ != nil && typ.Value == "AWS::CloudFormation::Stack" {
+			if u := lookup(lookup(res, "Properties"), "TemplateURL"); u != nil && u.Kind == yaml.ScalarNode {
+				if url, ok := cfg.templateURLs[u.Value]; ok {
+					*u = *quoted(url)
+				}
+			}
+			continue
+		}
+		if typ == nil || typ.Value != "AWS::Lambda::Function" {
 			continue
 		}
 		props := lookup(res, "Properties")

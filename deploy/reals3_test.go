@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
@@ -196,8 +197,10 @@ func TestPackageMatchesTheRealCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(src, "deploy", "template.yaml"), readTemplate(t), 0o644); err != nil {
-		t.Fatal(err)
+	for _, f := range templateFiles {
+		if err := os.WriteFile(filepath.Join(src, "deploy", f), []byte(mustRead(t, f)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.Symlink(zip, filepath.Join(src, "dist", "function.zip")); err != nil {
 		t.Fatal(err)
@@ -227,9 +230,19 @@ func TestPackageMatchesTheRealCLI(t *testing.T) {
 	}
 	// deploy.sh's template, from the fake, and Package's are the same.
 	checkDeployedCode(t, string(packaged), bucket, key)
-	ours, err := Package(readTemplate(t), bucket, key)
+	nested := at(mustParse(t, packaged), "Resources", idFaceIndexStack, "Properties", "TemplateURL")
+	ours, err := Package(readTemplate(t), bucket, key, WithTemplateURL("vectors.yaml", fmt.Sprint(nested)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkDeployedCode(t, string(ours), bucket, key)
+}
+
+func mustParse(t *testing.T, data []byte) map[string]any {
+	t.Helper()
+	tpl, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
 }

@@ -19,9 +19,22 @@
 #   SMOKE_POLL      seconds between polls (default 3)
 #   SMOKE_REUPLOAD  seconds before the first re-upload, doubling after each
 #                   (default 15)
+#   SMOKE_CALIBRATE 0 skips the face index's calibration (below)
+#   FACEVEC_CLI     the facevec CLI that calibrates (default dist/facevec,
+#                   which make package builds)
+#
+# With a face index, the smoke test also calibrates it: whether
+# QueryVectors' euclidean "distance" is the distance or its square is not
+# documented, so `facevec index --calibrate` writes two probe vectors 0.5
+# apart, queries, reads the distance and deletes them, and the result says
+# how `facevec search` must read distances (FACEVEC_VECTOR_DISTANCE).
 #   AWS_ENDPOINT_URL, AWS_REGION, AWS_CLI: see lib.sh
-# The uploaded photo and its result are left in place for inspection;
-# make undeploy removes them with the buckets.
+# The uploaded photo and its result are left in place for inspection in
+# the buckets the stack created (make undeploy removes them with the
+# buckets, unless KEEP_DATA=1). In an EXISTING_INPUT_BUCKET, which is the
+# user's, the photo is deleted again after a success (its faces then leave
+# the index through the removal event); after a failure the command that
+# deletes it is printed.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -44,6 +57,11 @@ prefix=$(output OutputPrefix)
 log_group=$(output LogGroupName)
 dlq_url=$(output DeadLetterQueueUrl)
 fn_arn=$(output FunctionArn)
+in_created=$(output_or_empty InputBucketCreated)
+# With BufferWithQueue, S3 notifies the ingest queue, which has its own
+# dead-letter queue.
+queue_arn=$(output_or_empty IngestQueueArn)
+ingest_dlq_url=$(output_or_empty IngestDeadLetterQueueUrl)
 
 # A space in the key on purpose: S3 events carry keys URL-encoded
 # ("grace+hopper.jpg"), and the result must name the decoded key.
@@ -60,33 +78,53 @@ upload() {
 	uploads=$((uploads + 1))
 }
 
+# queue_depth URL prints a queue's ApproximateNumberOfMessages ("?" when
+# it cannot be read).
+queue_depth() {
+	aws_ sqs get-queue-attributes --queue-url "$1" \
+		--attribute-names ApproximateNumberOfMessages --query 'Attributes.ApproximateNumberOfMessages' \
+		--output text 2>/dev/null || echo "?"
+}
+
+# cleanup_hint: after a failure in the user's own bucket, how to delete
+# the smoke photo.
+cleanup_hint() {
+	[[ $in_created == false ]] || return 0
+	log "the smoke photo stays in your bucket for inspection: aws s3 rm 's3://$in_bucket/$key'"
+}
+
 # diagnose_timeout names the step that failed when no result came: the
-# trigger (no notification to the function, or the function logged
-# nothing) or the function (it ran: its log and the failed-event queue).
+# trigger (no notification to the function or its queue, or the function
+# logged nothing) or the function (it ran: its log and the dead-letter
+# queues).
 diagnose_timeout() {
-	local conf wired events dlq
+	local conf wired events dlq target=${queue_arn:-$fn_arn}
 	# An empty answer is an empty configuration.
 	if conf=$(aws_ s3api get-bucket-notification-configuration --bucket "$in_bucket" --output json 2>/dev/null); then
-		wired=$(jq --arg arn "$fn_arn" '[(.LambdaFunctionConfigurations // [])[] | select(.LambdaFunctionArn == $arn)] | length' \
+		wired=$(jq --arg arn "$target" '[(.LambdaFunctionConfigurations // [])[] | select(.LambdaFunctionArn == $arn)]
+			+ [(.QueueConfigurations // [])[] | select(.QueueArn == $arn)] | length' \
 			<<<"${conf:-"{}"}" 2>/dev/null || echo "?")
 	else
 		wired="?"
 	fi
+	cleanup_hint
 	if [[ $wired == 0 ]]; then
-		die "step 2/4 (trigger) failed: s3://$in_bucket has no notification to $fn_arn (make deploy writes them)"
+		die "step 2/4 (trigger) failed: s3://$in_bucket has no notification to $target (make deploy writes them)"
 	fi
 	aws_ logs filter-log-events --log-group-name "$log_group" --start-time "$((start * 1000))" --limit 40 \
 		--query 'events[].message' --output text >"$TMP/log.txt" 2>"$TMP/log.err" || true
 	events=$(grep -c . "$TMP/log.txt" || true)
 	if [[ ! -s $TMP/log.err && $events == 0 ]]; then
+		if [[ -n $queue_arn ]]; then
+			die "step 2/4 (trigger) failed: $uploads upload(s) over ${SMOKE_TIMEOUT}s, and $log_group holds nothing since the first: the function was not invoked from the ingest queue ($(queue_depth "$ingest_dlq_url") message(s) in its dead-letter queue $ingest_dlq_url; a new notification configuration can take minutes to apply; run deploy/smoke.sh again)"
+		fi
 		die "step 2/4 (trigger) failed: $uploads upload(s) over ${SMOKE_TIMEOUT}s, and $log_group holds nothing since the first: S3 did not invoke the function (a new notification configuration can take minutes to apply; run deploy/smoke.sh again)"
 	fi
 	log "what the function logged since the first upload:"
 	tail -n 40 "$TMP/log.txt" >&2
-	dlq=$(aws_ sqs get-queue-attributes --queue-url "$dlq_url" \
-		--attribute-names ApproximateNumberOfMessages --query 'Attributes.ApproximateNumberOfMessages' \
-		--output text 2>/dev/null || echo "?")
-	die "step 3/4 (function) failed: no s3://$out_bucket/$result_key after ${SMOKE_TIMEOUT}s and $uploads upload(s); failed-event queue holds $dlq message(s): $dlq_url"
+	dlq="failed-event queue holds $(queue_depth "$dlq_url") message(s): $dlq_url"
+	[[ -z $ingest_dlq_url ]] || dlq+="; ingest dead-letter queue holds $(queue_depth "$ingest_dlq_url") message(s): $ingest_dlq_url"
+	die "step 3/4 (function) failed: no s3://$out_bucket/$result_key after ${SMOKE_TIMEOUT}s and $uploads upload(s); $dlq"
 }
 
 start=$(date +%s)
@@ -131,6 +169,32 @@ jq -r --arg took "$elapsed" '
 ' "$TMP/result.json"
 
 if ! jq -e --arg key "$key" '.error == null and .source.key == $key and (.faces | length) > 0 and all(.faces[]; (.descriptor | length) == 128)' "$TMP/result.json" >/dev/null; then
+	cleanup_hint
 	die "step 4/4 (result) failed: not a success (an error, another source key, no face, or a descriptor without 128 values): s3://$out_bucket/$result_key"
 fi
 log "ok: s3://$out_bucket/$result_key"
+
+# The face index's distance, measured (see the top).
+vec_bucket=$(output_or_empty VectorBucketName)
+vec_index=$(output_or_empty VectorIndexName)
+if [[ -n $vec_index && ${SMOKE_CALIBRATE:-1} != 0 ]]; then
+	cli=${FACEVEC_CLI:-$ROOT/dist/facevec}
+	if [[ ! -x $cli ]]; then
+		log "note: $cli is not built (make build), so the index's distance was not calibrated; facevec search assumes it is Euclidean"
+	else
+		log "calibrating the face index $vec_bucket/$vec_index (two probe vectors, written and deleted)"
+		metric=$(AWS_REGION=$REGION "$cli" index --calibrate --vector-bucket "$vec_bucket" --vector-index "$vec_index" 2>"$TMP/cal.err") ||
+			die "calibrating the face index $vec_bucket/$vec_index failed: $(oneline "$TMP/cal.err")"
+		case $metric in
+		euclidean) log "the index's QueryVectors distance is Euclidean, as facevec search assumes" ;;
+		squared) log "the index's QueryVectors distance is the SQUARED Euclidean distance: run facevec search with FACEVEC_VECTOR_DISTANCE=squared (or --distance squared), or its tolerance compares squares" ;;
+		*) die "calibrating the face index answered '$metric', want euclidean or squared" ;;
+		esac
+	fi
+fi
+# The user's own bucket gets its smoke photo deleted again.
+if [[ $in_created == false ]]; then
+	aws_ s3api delete-object --bucket "$in_bucket" --key "$key" >/dev/null 2>"$TMP/rm.err" ||
+		die "delete the smoke photo s3://$in_bucket/$key from your bucket: $(oneline "$TMP/rm.err")"
+	log "deleted the smoke photo from your bucket s3://$in_bucket (the result stays in s3://$out_bucket)"
+fi

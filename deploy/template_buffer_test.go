@@ -24,8 +24,10 @@ const (
 )
 
 // ingestQueueActions are what the event source mapping needs of the
-// function's role to drain the queue.
-var ingestQueueActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
+// function's role to drain the queue: Lambda's documented three (and what
+// AWSLambdaSQSQueueExecutionRole grants); the mapping does not change a
+// message's visibility, and neither does the function (issue #28).
+var ingestQueueActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 
 // bufferParam is one parameter of the buffering path: Number with a
 // default and bounds, or String with allowed values.
@@ -45,6 +47,7 @@ var bufferParams = map[string]*bufferParam{
 	"QueueMaxConcurrency":        {def: int64(10), min: 2, max: 1000},
 	"QueueMaxReceiveCount":       {def: int64(5), min: 1, max: 1000},
 	"QueueVisibilityTimeout":     {def: int64(720), min: 1, max: 43200},
+	"BackfillRole":               {def: "false", allowed: []string{"false", "true"}},
 }
 
 func init() {
@@ -167,16 +170,24 @@ func checkBuffering(_ *testing.T, tpl map[string]any) (p problems) {
 	return p
 }
 
-// checkBatchRole: S3 Batch Operations alone assumes the backfill role,
-// which may invoke the function and touch nothing but backfill/ in the
-// output bucket.
+// checkBatchRole: S3 Batch Operations alone, for jobs of this account,
+// assumes the backfill role, which exists only when asked for
+// (BackfillRole), may invoke the function and touch nothing but backfill/
+// in the output bucket.
 func checkBatchRole(_ *testing.T, tpl map[string]any) (p problems) {
+	p.expect(idBatchRole+".Condition", at(tpl, "Resources", idBatchRole, "Condition"), "Backfill")
+	p.expect("Conditions.Backfill", at(tpl, "Conditions", "Backfill"), map[string]any{"Fn::Equals": []any{ref("BackfillRole"), "true"}})
+	p.expect("Outputs.BatchOperationsRoleArn.Condition", at(tpl, "Outputs", "BatchOperationsRoleArn", "Condition"), "Backfill")
 	role := props(tpl, idBatchRole)
 	trust := list(at(role, "AssumeRolePolicyDocument", "Statement"))
 	if len(trust) != 1 || at(trust[0], "Effect") != "Allow" ||
 		!slices.Equal(strs(at(trust[0], "Principal", "Service")), []string{batchPrincipal}) ||
 		!slices.Equal(strs(at(trust[0], "Action")), []string{"sts:AssumeRole"}) {
 		p.addf("%s trust policy %s: want %s alone to assume it", idBatchRole, canon(trust), batchPrincipal)
+	}
+	if len(trust) == 1 {
+		p.expect(idBatchRole+" trust Condition", at(trust[0], "Condition"),
+			map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}})
 	}
 	// Its permissions boundary is checked with the other roles' (organisation-knobs).
 	if role["ManagedPolicyArns"] != nil {
@@ -190,10 +201,13 @@ func checkBatchRole(_ *testing.T, tpl map[string]any) (p problems) {
 		"s3:GetObjectVersion on " + canon(sub(out+"/backfill/*")),
 		"s3:PutObject on " + canon(sub(out+"/backfill/reports/*")),
 		"s3:GetBucketLocation on " + canon(sub(out)),
+		"kms:Decrypt on " + canon(ref("KmsKeyArn")),
+		"kms:GenerateDataKey on " + canon(ref("KmsKeyArn")),
 	}
 	var got []string
 	for _, pol := range list(role["Policies"]) {
 		for _, st := range list(at(pol, "PolicyDocument", "Statement")) {
+			st = whenTrue(&p, idBatchRole+" statement", st)
 			if at(st, "Effect") != "Allow" || at(st, "NotAction") != nil || at(st, "NotResource") != nil {
 				p.addf("%s statement %s: want a plain Allow", idBatchRole, canon(st))
 			}
@@ -227,7 +241,12 @@ func TestBufferChecksCatchBrokenTemplates(t *testing.T) {
 		{"direct path while buffered", "notifications", "          - !Ref AWS::NoValue\n          -\n              - Event:", "          - []\n          -\n              - Event:"},
 		{"batch role reads everything", "batch-operations-role", "${OutputBucket}/backfill/*", "${OutputBucket}/*"},
 		{"batch role for lambda", "batch-operations-role", "Service: batchoperations.s3.amazonaws.com", "Service: lambda.amazonaws.com"},
-		{"batch role without boundary", "organisation-knobs", "            Action: sts:AssumeRole\n      PermissionsBoundary: !If [HasPermissionsBoundary, !Ref PermissionsBoundary, !Ref AWS::NoValue]\n      Policies:\n        - PolicyName: facevec-backfill", "            Action: sts:AssumeRole\n      Policies:\n        - PolicyName: facevec-backfill"},
+		{"batch role without boundary", "organisation-knobs", "                aws:SourceAccount: !Ref AWS::AccountId\n      PermissionsBoundary: !If [HasPermissionsBoundary, !Ref PermissionsBoundary, !Ref AWS::NoValue]\n", "                aws:SourceAccount: !Ref AWS::AccountId\n"},
+		{"batch role without path", "organisation-knobs", "      Path: !Ref RolePath\n      RoleName: !If [NameRoles, !Sub \"${RoleNamePrefix}${AWS::StackName}-backfill\"", "      RoleName: !If [NameRoles, !Sub \"${RoleNamePrefix}${AWS::StackName}-backfill\""},
+		{"encoder role unnamed", "organisation-knobs", "      RoleName: !If [NameRoles, !Sub \"${RoleNamePrefix}${AWS::StackName}-encoder\", !Ref AWS::NoValue]\n", ""},
 		{"role cannot drain", "iam", "                    - sqs:DeleteMessage\n", ""},
+		{"role changes visibility", "iam", "                    - sqs:GetQueueAttributes\n", "                    - sqs:GetQueueAttributes\n                    - sqs:ChangeMessageVisibility\n"},
+		{"batch role for any account", "batch-operations-role", "                aws:SourceAccount: !Ref AWS::AccountId\n      PermissionsBoundary", "                aws:SourceArn: x\n      PermissionsBoundary"},
+		{"batch role always", "batch-operations-role", "    Type: AWS::IAM::Role\n    Condition: Backfill\n", "    Type: AWS::IAM::Role\n"},
 	})
 }

@@ -15,6 +15,9 @@ import (
 
 const templateFile = "template.yaml"
 
+// templateFiles are every template deploy.sh deploys.
+var templateFiles = []string{templateFile, vectorsTemplateFile}
+
 // maxTemplateBody is CloudFormation's limit for a template passed inline
 // (TemplateBody); the e2e test and small deployments rely on it.
 const maxTemplateBody = 51_200
@@ -43,9 +46,16 @@ var wantResources = map[string]string{
 	idPermission:   "AWS::Lambda::Permission",
 	idQueue:        "AWS::SQS::Queue",
 	idInvokeConfig: "AWS::Lambda::EventInvokeConfig",
-	idVectorBucket: "AWS::S3Vectors::VectorBucket",
-	idFaceIndex:    "AWS::S3Vectors::Index",
+	// The vector bucket and index are in the nested vectors.yaml.
+	idFaceIndexStack: "AWS::CloudFormation::Stack",
+	idOutputPolicy:   "AWS::S3::BucketPolicy",
+	idInputPolicy:    "AWS::S3::BucketPolicy",
 }
+
+const (
+	idOutputPolicy = "OutputBucketPolicy"
+	idInputPolicy  = "InputBucketPolicy"
+)
 
 // inputBucketNameSub is the deterministic input bucket name. The
 // permission and the role name the bucket by it instead of referring to
@@ -90,7 +100,47 @@ var templateChecks = []check{
 	{"outputs", checkOutputs},
 	{"organisation-knobs", checkOrganisationKnobs},
 	{"vector-index", checkVectorIndex},
+	{"data-retention", checkDataRetention},
+	{"tls-only", checkTLSOnly},
 }
+
+// checkTLSOnly: both buckets the stack creates refuse plain HTTP, on the
+// bucket and on every object (issue #28).
+func checkTLSOnly(_ *testing.T, tpl map[string]any) (p problems) {
+	for policy, bucket := range map[string]string{idOutputPolicy: idOutputBucket, idInputPolicy: idInputBucket} {
+		p.expect(policy+".Condition", at(tpl, "Resources", policy, "Condition"), at(tpl, "Resources", bucket, "Condition"))
+		p.expect(policy+".Bucket", props(tpl, policy)["Bucket"], ref(bucket))
+		p.expect(policy+".Statement", at(props(tpl, policy), "PolicyDocument", "Statement"), []any{map[string]any{
+			"Sid": "DenyPlainHTTP", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+			"Resource":  []any{getAtt(bucket, "Arn"), sub("${" + bucket + ".Arn}/*")},
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		}})
+	}
+	return p
+}
+
+// checkDataRetention: deleting the stack (from the console too) or a
+// replacement never deletes the user's photos or results; undeploy.sh
+// deletes them, after the stack, unless KEEP_DATA=1 (issue #28). Not on
+// the create that made them (RetainExceptOnCreate): a failed first deploy
+// leaves no empty bucket behind to block the next. Nothing else is
+// retained: it would outlive the stack unnoticed.
+func checkDataRetention(_ *testing.T, tpl map[string]any) (p problems) {
+	rs := mapping(tpl["Resources"])
+	for _, id := range slices.Sorted(maps.Keys(rs)) {
+		del, repl := any(nil), any(nil)
+		if id == idInputBucket || id == idOutputBucket {
+			del, repl = retainDeletion, "Retain"
+		}
+		p.expect(id+".DeletionPolicy", at(rs, id, "DeletionPolicy"), del)
+		p.expect(id+".UpdateReplacePolicy", at(rs, id, "UpdateReplacePolicy"), repl)
+	}
+	return p
+}
+
+// retainDeletion keeps a data resource when its stack is deleted, except
+// when the operation that created it rolls back.
+const retainDeletion = "RetainExceptOnCreate"
 
 func readTemplate(t *testing.T) []byte {
 	t.Helper()
@@ -200,6 +250,13 @@ func checkParameters(t *testing.T, tpl map[string]any) (p problems) {
 		"ReservedConcurrency": numParam(0, 0, noMax),
 		"MaxEventAgeSeconds":  numParam(21600, 60, 21600), // Lambda's limits; its default is the maximum
 	}
+	// The alarms (template_alarms_test.go).
+	want["AlarmTopicArn"] = param{typ: "String", def: ""}
+	want["RolePath"] = param{typ: "String", def: "/"}
+	want["KmsKeyArn"] = param{typ: "String", def: ""}
+	want["MetricsNamespace"] = param{typ: "String", def: ""}
+	want["RoleNamePrefix"] = param{typ: "String", def: ""}
+	want["AlarmMaxMessageAgeSeconds"] = numParam(3600, 60, 1209600) // SQS keeps a message at most 14 days
 	// The faces' S3 Vectors index (template_vectors_test.go).
 	want["VectorIndex"] = param{typ: "String", def: "faces"}
 	want["ExistingVectorBucket"] = param{typ: "String", def: ""}
@@ -336,6 +393,9 @@ func checkOutputExclusion(_ *testing.T, tpl map[string]any) (p problems) {
 // back would be a cycle.
 func checkPermission(_ *testing.T, tpl map[string]any) (p problems) {
 	perm := props(tpl, idPermission)
+	// Only when S3 invokes the function: with the queue nothing needs it.
+	p.expect("Condition", at(tpl, "Resources", idPermission, "Condition"), "Direct")
+	p.expect("Conditions.Direct", at(tpl, "Conditions", "Direct"), map[string]any{"Fn::Not": []any{map[string]any{"Condition": condBuffered}}})
 	p.expect("Action", perm["Action"], "lambda:InvokeFunction")
 	p.expect("Principal", perm["Principal"], "s3.amazonaws.com")
 	p.expect("FunctionName", perm["FunctionName"], getAtt(idFunction, "Arn"))
@@ -362,8 +422,11 @@ func checkDependencies(_ *testing.T, tpl map[string]any) (p problems) {
 		}
 		deps[id] = d
 	}
-	if !slices.Contains(strs(at(rs, idInputBucket, "DependsOn")), idPermission) {
-		p.addf("%s does not DependsOn %s: S3 could validate the notification before it may invoke the function", idInputBucket, idPermission)
+	// Not DependsOn: the permission exists only when not buffered, and a
+	// DependsOn on an absent resource fails the stack; a reference in the
+	// unbuffered branch orders them.
+	if direct := list(at(props(tpl, idInputBucket)["Tags"], "Fn::If")); len(direct) != 3 || !slices.Contains(refs(direct[2], rs), idPermission) {
+		p.addf("%s does not refer to %s in its unbuffered branch: S3 could validate the notification before it may invoke the function", idInputBucket, idPermission)
 	}
 	if !slices.Contains(strs(at(rs, idFunction, "DependsOn")), idLogGroup) {
 		p.addf("%s does not DependsOn %s: Lambda could create the log group itself, without retention", idFunction, idLogGroup)
@@ -447,15 +510,20 @@ func checkIAM(_ *testing.T, tpl map[string]any) (p problems) {
 	for _, a := range ingestQueueActions {
 		grant(a, getAtt(idIngestQueue, "Arn"))
 	}
-	for _, a := range []string{"s3vectors:PutVectors", "s3vectors:GetVectors", "s3vectors:DeleteVectors", "s3vectors:QueryVectors"} {
+	// No QueryVectors: only `facevec search` queries, with the user's own
+	// credentials (issue #28).
+	for _, a := range []string{"s3vectors:PutVectors", "s3vectors:GetVectors", "s3vectors:DeleteVectors"} {
 		grant(a, faceIndexARN)
+	}
+	for _, a := range kmsActions {
+		grant(a, ref("KmsKeyArn"))
 	}
 
 	got := map[string]bool{}
 	for _, pol := range list(role["Policies"]) {
 		for i, st := range list(at(pol, "PolicyDocument", "Statement")) {
 			where := fmt.Sprintf("policy %v statement %d", at(pol, "PolicyName"), i)
-			if first(list(at(st, "Fn::If"))) == condIndexFaces {
+			if c := first(list(at(st, "Fn::If"))); c == condIndexFaces || c == condUseKms {
 				st = whenTrue(&p, where, st)
 			} else {
 				st = ifBuffered(&p, where, st)
@@ -513,10 +581,9 @@ func checkFailureDestination(_ *testing.T, tpl map[string]any) (p problems) {
 		p.addf("MaximumRetryAttempts = %v, want 2", ic["MaximumRetryAttempts"])
 	}
 	p.expect("OnFailure.Destination", at(ic, "DestinationConfig", "OnFailure", "Destination"), getAtt(idQueue, "Arn"))
-	// A customer-managed key would need kms: grants the role does not have.
-	if q := props(tpl, idQueue); q["KmsMasterKeyId"] != nil {
-		p.addf("queue uses KMS key %s; the role cannot use it", canon(q["KmsMasterKeyId"]))
-	}
+	// The queue is encrypted with KmsKeyArn only when it is set; the role's
+	// kms: grant on it (checkIAM) lets Lambda send the failure record.
+	p.expect("DeadLetterQueue.KmsMasterKeyId", props(tpl, idQueue)["KmsMasterKeyId"], ifFn(condUseKms, ref("KmsKeyArn"), ref("AWS::NoValue")))
 	return p
 }
 
@@ -541,6 +608,8 @@ func checkEnvironment(t *testing.T, tpl map[string]any) (p problems) {
 		"MAX_PIXELS":       ref("MaxPixels"),
 		"VECTOR_BUCKET":    ifFn(condIndexFaces, vectorBucketName, ref("AWS::NoValue")),
 		"VECTOR_INDEX":     ifFn(condIndexFaces, ref("VectorIndex"), ref("AWS::NoValue")),
+		// Empty (the default) is unset for the function: no metrics.
+		"METRICS_NAMESPACE": ref("MetricsNamespace"),
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		p.expect("Environment "+name, vars[name], want[name])
@@ -623,7 +692,11 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"any principal", "permission", "Principal: s3.amazonaws.com", "Principal: '*'"},
 		{"no source account", "permission", "      SourceAccount: !Ref AWS::AccountId\n", ""},
 		{"permission refers to bucket", "permission", "      SourceArn: !Sub\n", "      SourceArn: !GetAtt InputBucket.Arn\n      Unused: !Sub\n"},
-		{"no DependsOn", "dependencies", "    DependsOn: S3InvokePermission\n", ""},
+		{"bucket before permission", "dependencies", "!Ref S3InvokePermission]]", "s3]]"},
+		{"permission while buffered", "permission", "    Type: AWS::Lambda::Permission\n    Condition: Direct\n", "    Type: AWS::Lambda::Permission\n"},
+		{"query granted", "iam", "                    - s3vectors:DeleteVectors\n", "                    - s3vectors:DeleteVectors\n                    - s3vectors:QueryVectors\n"},
+		{"output over HTTP", "tls-only", `Condition: {Bool: {aws:SecureTransport: "false"}}`, `Condition: {Bool: {aws:SecureTransport: "true"}}`},
+		{"input objects over HTTP", "tls-only", `Resource: [!GetAtt InputBucket.Arn, !Sub "${InputBucket.Arn}/*"]`, `Resource: [!GetAtt InputBucket.Arn]`},
 		{"cycle", "dependencies", "      SourceAccount: !Ref AWS::AccountId\n", "      SourceAccount: !Ref AWS::AccountId\n      X: !Ref InputBucket\n"},
 		{"action wildcard", "iam", "                  - sqs:SendMessage\n", "                  - sqs:*\n"},
 		{"resource star", "iam", "Resource: !GetAtt DeadLetterQueue.Arn", "Resource: '*'"},
@@ -636,10 +709,15 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"no destination", "failure-destination", "Destination: !GetAtt DeadLetterQueue.Arn", "Destination: arn:aws:sqs:us-east-1:123456789012:x"},
 		{"renamed variable", "environment", "OUTPUT_PREFIX: !Ref OutputPrefix", "RESULT_PREFIX: !Ref OutputPrefix"},
 		{"unknown variable", "environment", "MAX_SIDE: !Ref MaxSide", "MAX_SIDE: !Ref MaxSide\n          MAXSIDE: !Ref MaxSide"},
-		{"index 512-d", "vector-index", "      Dimension: 128\n", "      Dimension: 512\n"},
-		{"cosine index", "vector-index", "DistanceMetric: euclidean", "DistanceMetric: cosine"},
+		{"index in this template", "vector-index", "\nOutputs:", "\n  Ix:\n    Type: AWS::S3Vectors::Index\n    Condition: CreateVectorIndex\nOutputs:"},
+		{"nested always", "vector-index", "    Type: AWS::CloudFormation::Stack\n    Condition: CreateVectorIndex\n", "    Type: AWS::CloudFormation::Stack\n"},
+		{"nested index name", "vector-index", "        IndexName: !Ref VectorIndex\n", "        IndexName: faces\n"},
 		{"no removal events", "vector-index", "            - Event: s3:ObjectRemoved:*\n", "            - Event: s3:ObjectCreated:*\n"},
 		{"index grant widened", "iam", "/index/${VectorIndex}", "/index/*"},
+		{"results deleted with the stack", "data-retention", "  OutputBucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: RetainExceptOnCreate\n", "  OutputBucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Delete\n"},
+		{"photos replaced", "data-retention", "    Condition: CreateInputBucket\n    DeletionPolicy: RetainExceptOnCreate\n    UpdateReplacePolicy: Retain\n", "    Condition: CreateInputBucket\n    DeletionPolicy: RetainExceptOnCreate\n"},
+		{"failed create leaves buckets", "data-retention", "    Condition: CreateInputBucket\n    DeletionPolicy: RetainExceptOnCreate\n", "    Condition: CreateInputBucket\n    DeletionPolicy: Retain\n"},
+		{"queue retained", "data-retention", "  DeadLetterQueue:\n    Type: AWS::SQS::Queue\n", "  DeadLetterQueue:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n"},
 		{"missing output", "outputs", "  DeadLetterQueueUrl:\n", "  DeadLetterQueueURL:\n"},
 	}
 	checksCatch(t, src, cases)

@@ -94,6 +94,9 @@ type Config struct {
 	// VectorBucket and VectorIndex name the S3 Vectors index of the faces;
 	// both "" when there is none.
 	VectorBucket, VectorIndex string
+	// MetricsNamespace is the CloudWatch namespace of the function's EMF
+	// metrics (metrics.go); "" for none.
+	MetricsNamespace string
 }
 
 // DefaultConfig returns the configuration with every variable unset, the
@@ -199,6 +202,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 	if err := c.setVectorIndex(getenv(EnvVectorBucket), getenv(EnvVectorIndex)); err != nil {
 		errs = append(errs, err)
+	}
+	if v, ok := get(EnvMetricsNamespace); ok {
+		if why := checkMetricsNamespace(v); why != "" {
+			bad(EnvMetricsNamespace, v, why)
+		} else {
+			c.MetricsNamespace = v
+		}
 	}
 
 	if err := errors.Join(errs...); err != nil {

@@ -29,8 +29,13 @@
 //   - Vector index. With VECTOR_BUCKET and VECTOR_INDEX, each result's
 //     faces are then written to that S3 Vectors index (package
 //     vectorindex), replacing the photo's earlier faces; a failed index
-//     write is retryable and the retry only indexes. ObjectRemoved events
+//     write is retryable and the retry only indexes. An invocation of
+//     several creations (an SQS batch) puts all their faces at the end in
+//     one PutVectors per 500 faces (indexbatch.go). ObjectRemoved events
 //     delete a photo's faces (removed.go).
+//   - Metrics. With METRICS_NAMESPACE, each invocation writes CloudWatch
+//     embedded-metric-format lines to stdout (metrics.go): photos, faces,
+//     skipped, retryable, encode ms, errors by code.
 //   - Deadline. A safety margin (max(1 s, 5 % of the remaining time)) is
 //     kept back from the Lambda deadline for writing results, so that a
 //     record that runs out of time gets a "timeout" result instead of the

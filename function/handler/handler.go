@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -57,6 +58,7 @@ type Handler struct {
 	enc            Encoder
 	s3             S3API
 	index          VectorIndex // nil: no vector index
+	metrics        *metrics    // nil: no EMF metrics
 	log            *slog.Logger
 	concurrency    int
 	minMargin      time.Duration
@@ -136,6 +138,12 @@ func New(cfg Config, enc Encoder, client S3API, opts ...Option) (*Handler, error
 		minMargin:      DefaultMinMargin,
 		marginFraction: DefaultMarginFraction,
 	}
+	if cfg.MetricsNamespace != "" {
+		if why := checkMetricsNamespace(cfg.MetricsNamespace); why != "" {
+			return nil, fmt.Errorf("handler: %w: %s=%q: %s", ErrConfig, EnvMetricsNamespace, cfg.MetricsNamespace, why)
+		}
+		h.metrics = &metrics{w: os.Stdout, ns: cfg.MetricsNamespace, name: lambdacontext.FunctionName}
+	}
 	for _, o := range opts {
 		o(h)
 	}
@@ -170,6 +178,7 @@ func (h *Handler) handle(ctx context.Context, records []eventRecord) (Response, 
 
 	resp.Results = make([]Summary, len(records))
 	errs := make([]error, len(records))
+	batch := h.newIndexBatch(records)
 	sem := make(chan struct{}, h.concurrency)
 	var wg sync.WaitGroup
 	for i, rec := range records {
@@ -189,10 +198,11 @@ func (h *Handler) handle(ctx context.Context, records []eventRecord) (Response, 
 						"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				}
 			}()
-			resp.Results[i], errs[i] = h.record(ctx, workCtx, log, rec)
+			resp.Results[i], errs[i] = h.record(ctx, workCtx, log, rec, batch.slot(i))
 		}()
 	}
 	wg.Wait()
+	batch.flush(ctx, log, resp.Results, errs)
 
 	faces, skipped := 0, 0
 	var retry []string
@@ -212,6 +222,9 @@ func (h *Handler) handle(ctx context.Context, records []eventRecord) (Response, 
 		"records", len(records), "faces", faces, "skipped", skipped,
 		"failed", len(resp.Failed), "retryable", len(retry),
 		"margin_ms", margin.Milliseconds(), "duration_ms", msSince(start))
+	if err := h.metrics.invocation(time.Now(), resp.Results, len(retry)); err != nil {
+		log.Warn("EMF metrics not written", "error", err)
+	}
 	if len(retry) > 0 {
 		return resp, fmt.Errorf("%w: %d of %d records (%q): %w",
 			ErrRetryable, len(retry), len(records), retry, errors.Join(errs...))

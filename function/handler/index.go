@@ -20,6 +20,10 @@ func (j *job) syncIndex(res *result.Result) error {
 	if j.h.index == nil {
 		return nil
 	}
+	if j.slot != nil {
+		j.slot.res = res // written with the invocation's other records
+		return nil
+	}
 	if err := j.h.index.Sync(j.ctx, res); err != nil {
 		return fmt.Errorf("index the faces of s3://%s/%s: %w", j.src.Bucket, j.src.Key, err)
 	}

@@ -24,7 +24,7 @@ const maxRuns = 3
 // failure that a retry of the invocation may fix; every other outcome,
 // errors included, is in the summary (and, where possible, in a result
 // object).
-func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec eventRecord) (Summary, error) {
+func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec eventRecord, slot *indexSlot) (Summary, error) {
 	start := time.Now()
 	bucket := rec.S3.Bucket.Name
 	sum := Summary{Bucket: bucket, Key: rec.S3.Object.Key}
@@ -92,7 +92,7 @@ func (h *Handler) record(ctx, workCtx context.Context, log *slog.Logger, rec eve
 		Size:      rec.S3.Object.Size,
 	}
 	sum.ETag = src.ETag
-	j := &job{h: h, ctx: ctx, workCtx: workCtx, log: log, sum: sum, src: src, start: start}
+	j := &job{h: h, ctx: ctx, workCtx: workCtx, log: log, sum: sum, src: src, start: start, slot: slot}
 	return j.run()
 }
 
@@ -106,6 +106,7 @@ type job struct {
 	start        time.Time
 	prev         previous // the result object as last looked up
 	runs         int
+	slot         *indexSlot // non-nil: the invocation indexes the faces (indexbatch.go)
 }
 
 // run does the record, and does it again when the object was replaced
@@ -324,6 +325,7 @@ func (j *job) write(res *result.Result) (Summary, error) {
 		return j.retryable(err)
 	}
 	j.sum.Faces = len(res.Faces)
+	j.sum.encodeMS = res.TimingsMS.Total
 	attrs := []any{"etag", j.src.ETag, "size", j.src.Size, "faces", len(res.Faces),
 		"image_width", res.Image.Width, "image_height", res.Image.Height,
 		"decode_ms", res.TimingsMS.Decode, "detect_ms", res.TimingsMS.Detect,

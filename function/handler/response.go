@@ -53,6 +53,9 @@ type Summary struct {
 	// Retryable marks a failure that made the invocation return an error
 	// so that Lambda delivers the event again.
 	Retryable bool `json:"retryable,omitempty"`
+	// encodeMS is the encode time of a result written now (decode to
+	// descriptors), for the EMF metrics; not in the response.
+	encodeMS float64
 }
 
 func (s *Summary) setError(code result.Code, msg string) {

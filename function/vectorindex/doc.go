@@ -16,6 +16,10 @@
 //   - Both are idempotent, so a redelivered event or a retry after a failed
 //     call writes the same state again and adds nothing.
 //
+// Query reads the service's distance as Euclidean, or as its square with
+// WithSquaredDistance; Calibrate measures which (two probe vectors at a
+// known distance), since the API reference does not say.
+//
 // The package talks to the service through API, the part of
 // *s3vectors.Client it uses, so that the function, the CLI and tests can
 // all use it against AWS, the embedded stand-in, or anything in between.

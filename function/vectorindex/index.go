@@ -69,17 +69,30 @@ func CheckNames(bucket, index string) error {
 type Index struct {
 	api           API
 	bucket, index string
+	squared       bool // QueryVectors' distance is the squared Euclidean one
 }
 
+// Option adjusts an Index.
+type Option func(*Index)
+
+// WithSquaredDistance tells Query that the service's distance is the
+// square of the Euclidean distance (what Calibrate measures), so that it
+// reports and filters by the Euclidean distance itself.
+func WithSquaredDistance(squared bool) Option { return func(ix *Index) { ix.squared = squared } }
+
 // New returns the index named index in vector bucket bucket.
-func New(api API, bucket, index string) (*Index, error) {
+func New(api API, bucket, index string, opts ...Option) (*Index, error) {
 	if api == nil {
 		return nil, errors.New("vectorindex: nil API")
 	}
 	if err := CheckNames(bucket, index); err != nil {
 		return nil, err
 	}
-	return &Index{api: api, bucket: bucket, index: index}, nil
+	ix := &Index{api: api, bucket: bucket, index: index}
+	for _, o := range opts {
+		o(ix)
+	}
+	return ix, nil
 }
 
 // Bucket is the vector bucket's name.
@@ -99,20 +112,9 @@ func (ix *Index) String() string { return ix.bucket + "/" + ix.index }
 // is not 128 values are an error, before anything is written.
 func (ix *Index) Sync(ctx context.Context, res *result.Result) error {
 	src := res.Source
-	if src.Bucket == "" || src.Key == "" {
-		return fmt.Errorf("vectorindex: result names no S3 object (bucket %q, key %q)", src.Bucket, src.Key)
-	}
-	vecs := make([]types.PutInputVector, 0, len(res.Faces))
-	for n, f := range res.Faces {
-		if len(f.Descriptor) != Dimension {
-			return fmt.Errorf("vectorindex: s3://%s/%s face %d: descriptor has %d values, the index takes %d", src.Bucket, src.Key, n, len(f.Descriptor), Dimension)
-		}
-		meta := Face{Bucket: src.Bucket, Key: src.Key, ETag: src.ETag, Face: n, Box: f.Box}
-		vecs = append(vecs, types.PutInputVector{
-			Key:      aws.String(Key(src.Bucket, src.Key, n)),
-			Data:     &types.VectorDataMemberFloat32{Value: f.Descriptor},
-			Metadata: meta.document(),
-		})
+	vecs, err := vectorsOf(res)
+	if err != nil {
+		return err
 	}
 	for start := 0; start < len(vecs); start += MaxPutVectors {
 		batch := vecs[start:min(start+MaxPutVectors, len(vecs))]
@@ -126,6 +128,28 @@ func (ix *Index) Sync(ctx context.Context, res *result.Result) error {
 		return err
 	}
 	return nil
+}
+
+// vectorsOf is a result's faces as the index stores them; a face whose
+// descriptor is not 128 values is an error, before anything is written.
+func vectorsOf(res *result.Result) ([]types.PutInputVector, error) {
+	src := res.Source
+	if src.Bucket == "" || src.Key == "" {
+		return nil, fmt.Errorf("vectorindex: result names no S3 object (bucket %q, key %q)", src.Bucket, src.Key)
+	}
+	vecs := make([]types.PutInputVector, 0, len(res.Faces))
+	for n, f := range res.Faces {
+		if len(f.Descriptor) != Dimension {
+			return nil, fmt.Errorf("vectorindex: s3://%s/%s face %d: descriptor has %d values, the index takes %d", src.Bucket, src.Key, n, len(f.Descriptor), Dimension)
+		}
+		meta := Face{Bucket: src.Bucket, Key: src.Key, ETag: src.ETag, Face: n, Box: f.Box}
+		vecs = append(vecs, types.PutInputVector{
+			Key:      aws.String(Key(src.Bucket, src.Key, n)),
+			Data:     &types.VectorDataMemberFloat32{Value: f.Descriptor},
+			Metadata: meta.document(),
+		})
+	}
+	return vecs, nil
 }
 
 // Remove deletes every vector of s3://bucket/key and returns how many
@@ -201,4 +225,35 @@ func (ix *Index) InSync(ctx context.Context, bucket, key, etag string, faces int
 		}
 	}
 	return true, nil
+}
+
+// SyncAll is Sync for several results at once: their faces go to the
+// index in as few PutVectors calls as fit (500 vectors each) instead of
+// one call per photo, which S3 Vectors bills at a minimum size each; then
+// each photo's faces beyond its count are deleted, as Sync does. Results
+// must name distinct photos. On an error some photos may be written and
+// others not; writing them again (Sync, SyncAll) is idempotent.
+func (ix *Index) SyncAll(ctx context.Context, results []*result.Result) error {
+	var vecs []types.PutInputVector
+	for _, res := range results {
+		v, err := vectorsOf(res)
+		if err != nil {
+			return err
+		}
+		vecs = append(vecs, v...)
+	}
+	for start := 0; start < len(vecs); start += MaxPutVectors {
+		batch := vecs[start:min(start+MaxPutVectors, len(vecs))]
+		if _, err := ix.api.PutVectors(ctx, &s3vectors.PutVectorsInput{
+			VectorBucketName: aws.String(ix.bucket), IndexName: aws.String(ix.index), Vectors: batch,
+		}); err != nil {
+			return fmt.Errorf("vectorindex: put %d vectors of %d photos into %s: %w", len(batch), len(results), ix, err)
+		}
+	}
+	for _, res := range results {
+		if _, err := ix.deleteFrom(ctx, res.Source.Bucket, res.Source.Key, len(res.Faces)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package vectorindex
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
@@ -18,7 +19,8 @@ type Match struct {
 
 // Query returns up to topK indexed faces nearest to descriptor, nearest
 // first, keeping only those within tolerance (Euclidean; dlib's "same
-// person" threshold is 0.6). topK is 1..MaxTopK.
+// person" threshold is 0.6). topK is 1..MaxTopK. The service's distance is
+// taken as Euclidean, or as its square with WithSquaredDistance.
 func (ix *Index) Query(ctx context.Context, descriptor []float32, topK int, tolerance float64) ([]Match, error) {
 	if len(descriptor) != Dimension {
 		return nil, fmt.Errorf("vectorindex: query descriptor has %d values, the index takes %d", len(descriptor), Dimension)
@@ -46,6 +48,9 @@ func (ix *Index) Query(ctx context.Context, descriptor []float32, topK int, tole
 			return nil, fmt.Errorf("vectorindex: query %s: vector %s came back without a distance", ix, aws.ToString(v.Key))
 		}
 		d := float64(*v.Distance)
+		if ix.squared {
+			d = math.Sqrt(d)
+		}
 		if d > tolerance {
 			continue
 		}

@@ -35,9 +35,13 @@ func runIndex(ctx context.Context, args []string, stdio IO) (int, error) {
 	prefix := fs.String("output-prefix", handler.DefaultOutputPrefix, "prefix of the result keys")
 	workers := fs.Int("workers", 8, "results read and indexed in parallel")
 	all := fs.Bool("all", false, "index every result, also those whose photo is gone or was replaced since")
+	calibrate := fs.Bool("calibrate", false, "only measure whether the index's distance is euclidean or squared (two probe vectors, written and deleted) and print which")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return 0, err
+	}
+	if *calibrate && len(rest) == 0 {
+		return runCalibrate(ctx, &vf, fs, stdio)
 	}
 	switch {
 	case len(rest) > 0:
