@@ -6,6 +6,13 @@
 # same machine load (the build machine is shared and noisy); each round gives
 # one sample per benchmark and compare reports medians over the rounds.
 #
+# Native runs twice per round: once with every OPENBLAS_ variable removed
+# from its environment (OpenBLAS's own kernels for this CPU, what plain dlib
+# gets) and once with only OPENBLAS_CORETYPE=Haswell (the kernel set facevec
+# pins in every process); each JSON line names the set it ran ("blas"), and
+# compare shows the descriptor ratio against both. The native CNN runs (the
+# first BENCH_CNN_ROUNDS rounds) use the pinned set, as facevec does.
+#
 # Each round also runs the e2e benchmark (e2e/bench_test.go: upload → result
 # on the embedded stack, with $DIST/function.zip, which `make bench` builds).
 #
@@ -29,6 +36,13 @@ GO=${GO:-go}
 export FACEVEC_MODELS FACEVEC_BENCH_CACHE=${FACEVEC_BENCH_CACHE:-$dist/bench-cache}
 
 native=$dist/native
+# env arguments that remove every OPENBLAS_ variable (the host may set
+# OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...).
+mapfile -t blasvars < <(compgen -e -X '!OPENBLAS_*')
+blas_unset=()
+for v in "${blasvars[@]}"; do blas_unset+=(-u "$v"); done
+blas_auto=(env "${blas_unset[@]}")
+blas_pinned=(env "${blas_unset[@]}" OPENBLAS_CORETYPE=Haswell)
 [ -x "$native" ] || { echo "bench: $native missing (make bench builds it)" >&2; exit 1; }
 zip=$dist/function.zip
 if ((e2e_n > 0)) && [ ! -r "$zip" ]; then
@@ -55,6 +69,7 @@ header=$dist/bench-header.txt
 	echo "# host: $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "# $("$GO" version); dlib $(dpkg-query -W -f='${Version}' libdlib-dev 2>/dev/null || echo '?')"
 	echo "# rounds $rounds, go -benchtime $benchtime, native $native_n runs per round (CNN: $cnn_rounds rounds, 1 run), e2e $e2e_n uploads per image per round"
+	echo "# native: each round once with OpenBLAS's autodetected kernels (unset: ${blasvars[*]:-none}) and once with OPENBLAS_CORETYPE=Haswell; CNN with Haswell"
 } >"$header"
 
 echo "bench: go test -c ./function/face/dlib ./e2e" >&2
@@ -72,14 +87,16 @@ for ((r = 1; r <= rounds; r++)); do
 		(cd "$root/e2e" && FACEVEC_ZIP=$zip "$dist/e2e.test" -test.run '^$' -test.bench UploadToResult \
 			-test.benchtime "${e2e_n}x" -test.timeout 10m) >>"$gotxt"
 	fi
-	echo "bench: round $r/$rounds: native" >&2
-	"$native" --models "$FACEVEC_MODELS" --n "$native_n" --round "$r" "${images[@]}" >>"$natjson"
+	echo "bench: round $r/$rounds: native, OpenBLAS autodetected" >&2
+	"${blas_auto[@]}" "$native" --models "$FACEVEC_MODELS" --n "$native_n" --round "$r" "${images[@]}" >>"$natjson"
+	echo "bench: round $r/$rounds: native, OPENBLAS_CORETYPE=Haswell" >&2
+	"${blas_pinned[@]}" "$native" --models "$FACEVEC_MODELS" --n "$native_n" --round "$r" "${images[@]}" >>"$natjson"
 	if ((r <= cnn_rounds)); then
 		# The ~1 MP photo BenchmarkDetectCNN synthesised (newest recipe).
 		# shellcheck disable=SC2012 # newest first; the names are ours
 		cnn=$(ls -t "$FACEVEC_BENCH_CACHE"/synth-*/hopper-1mp.jpg 2>/dev/null | head -1 || true)
 		if [ -n "$cnn" ]; then
-			"$native" --models "$FACEVEC_MODELS" --stages detect_cnn_up0 --cnn-n 1 --round "$r" "$cnn" >>"$natjson"
+			"${blas_pinned[@]}" "$native" --models "$FACEVEC_MODELS" --stages detect_cnn_up0 --cnn-n 1 --round "$r" "$cnn" >>"$natjson"
 		else
 			echo "bench: no synthesised hopper-1mp.jpg (BenchmarkDetectCNN filtered out?), native CNN skipped" >&2
 		fi

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -405,4 +406,99 @@ func TestRatioGoals(t *testing.T) {
 				tc.met, tc.measured, tc.note)
 		}
 	}
+}
+
+// nativeTwoKernels is one round of native run with OpenBLAS's autodetected
+// kernels (Cooperlake) and once pinned to Haswell, as bench/run.sh runs it,
+// plus a line from before native printed its kernel set.
+const nativeTwoKernels = `{"image":"a","w":1000,"h":1000,"faces":2,"stage":"decode","median_ns":10,"n":1,"round":1,"blas":"Cooperlake"}
+{"image":"a","w":1000,"h":1000,"faces":2,"stage":"describe","median_ns":40,"cpu_median_ns":40,"n":1,"round":1,"blas":"Cooperlake"}
+{"image":"a","w":1000,"h":1000,"faces":2,"stage":"decode","median_ns":20,"n":1,"round":1,"blas":"Haswell"}
+{"image":"a","w":1000,"h":1000,"faces":2,"stage":"describe","median_ns":50,"cpu_median_ns":50,"n":1,"round":1,"blas":"Haswell"}
+`
+
+const goTwoKernels = "BenchmarkDecode/jpeg/a-2 \t 1 \t 10 ns/op\n" +
+	"BenchmarkDescriptor/a-2 \t 1 \t 60 ns/op \t 2 faces \t 30 cpu-ns/op\n"
+
+func TestParseNativeKernelSets(t *testing.T) {
+	n, err := parseNative(strings.NewReader(nativeTwoKernels +
+		`{"image":"b","w":2,"h":2,"faces":1,"stage":"describe","median_ns":7,"n":1,"round":1}` + "\n" +
+		`{"image":"b","w":2,"h":2,"faces":1,"stage":"describe","median_ns":8,"n":1,"round":1,"blas":"SkylakeX"}` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The autodetected sets first, the pinned one last; old lines are of an
+	// unknown set, named "".
+	if got, want := n.kernelSets(), []string{"", "Cooperlake", "SkylakeX", "Haswell"}; !slices.Equal(got, want) {
+		t.Errorf("kernel sets %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		blas  string
+		stage string
+		image string
+		want  []float64
+	}{
+		{"Cooperlake", "describe", "a", []float64{40}},
+		{"Haswell", "describe", "a", []float64{50}},
+		{"Haswell", "decode", "a", []float64{20}},
+		{"", "describe", "b", []float64{7}},
+		{"", "describe", "a", nil},
+		{"SkylakeX", "describe", "b", []float64{8}},
+	} {
+		if got := n.sets[tc.blas].ns[key{tc.stage, tc.image}]; !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s on %q: %v, want %v", tc.stage, tc.image, tc.blas, got, tc.want)
+		}
+	}
+	// Other stages are compared with the pinned set's runs.
+	if got := n.ns[key{"decode", "a"}]; !slices.Equal(got, []float64{20}) {
+		t.Errorf("decode on a: %v, want the Haswell run's [20]", got)
+	}
+}
+
+// The descriptor ratio is shown against native on each kernel set it ran;
+// every other stage uses native on facevec's pinned set, Haswell.
+func TestDescriptorPerKernelSet(t *testing.T) {
+	c := compareText(t, goTwoKernels, nativeTwoKernels)
+	byName := map[string]goal{}
+	for _, g := range c.goals() {
+		byName[g.name] = g
+	}
+	for name, want := range map[string]string{
+		"descriptor per face, facevec/native (native OpenBLAS Cooperlake)": "1.500 (geomean of 1 images", // 60/40
+		"descriptor per face, facevec/native (native OpenBLAS Haswell)":    "1.200 (geomean of 1 images", // 60/50
+	} {
+		g, ok := byName[name]
+		if !ok || g.met == nil || *g.met || !strings.HasPrefix(g.measured, want) {
+			t.Errorf("%s: %+v, want a miss measured %q", name, g, want)
+		}
+	}
+	if g, ok := byName["descriptor per face, facevec/native"]; ok {
+		t.Errorf("a descriptor goal without a kernel set: %+v", g)
+	}
+	var buf bytes.Buffer
+	c.writeStages(&buf)
+	out := buf.String()
+	for _, want := range []string{
+		"decode                       a      1.00  2      10ns (1 run)  20ns (1 run)  0.50",
+		"describe, native Cooperlake  a      1.00  2      60ns (1 run)  40ns (1 run)  1.50",
+		"describe, native Haswell     a      1.00  2      60ns (1 run)  50ns (1 run)  1.20",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "native Cooperlake") > strings.Index(out, "native Haswell") {
+		t.Errorf("pinned set before the autodetected one:\n%s", out)
+	}
+	// The plot has one line per side: native describe on the pinned set.
+	for _, p := range c.panels() {
+		if p.stage != "describe (per face)" {
+			continue
+		}
+		if len(p.fv) != 1 || len(p.native) != 1 || p.native[0].y != 25e-6 {
+			t.Errorf("describe panel: facevec %v, native %v; want one point each, native 25e-6 ms (Haswell)", p.fv, p.native)
+		}
+		return
+	}
+	t.Error("no describe panel")
 }

@@ -3,6 +3,13 @@
 // the parallel scaling, every Go benchmark and the goals; with
 // -png it also plots time per stage against image size.
 //
+// Native lines name the OpenBLAS kernel set they ran on ("blas"; lines
+// without it are of an unknown set). Every stage is compared with native's
+// runs on facevec's pinned set (Haswell) when there are any, else with all
+// of them; the descriptor is compared with native on each set it ran on
+// (bench/run.sh: OpenBLAS's autodetected set and Haswell), one goal and one
+// table row per set.
+//
 //	go run ./bench/compare -go dist/bench-go.txt -native dist/bench-native.jsonl [-png dist/bench.png] [-zip dist/function.zip]
 package main
 

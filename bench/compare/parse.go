@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -83,21 +85,52 @@ type nativeRecord struct {
 	CPUNS    float64 `json:"cpu_median_ns"` // 0 in output of older builds
 	N        int     `json:"n"`
 	Round    int     `json:"round"`
+	BLAS     string  `json:"blas"` // OpenBLAS kernel set; "" (unknown) in output of older builds
 }
 
 // key names one measurement: a stage on an image.
 type key struct{ stage, image string }
 
-// nativeResults collects the per-round medians of bench/native.
-type nativeResults struct {
+// pinnedBLAS is the OpenBLAS kernel set facevec pins in every process
+// (OPENBLAS_CORETYPE=Haswell); bench/run.sh runs native with it and with
+// OpenBLAS's autodetected set.
+const pinnedBLAS = "Haswell"
+
+// nativeRun is bench/native's per-round medians from the runs on one
+// OpenBLAS kernel set.
+type nativeRun struct {
 	ns    map[key][]float64 // wall time
 	cpu   map[key][]float64 // process CPU time
-	size  map[string][2]int
-	faces map[key]int // what that stage found (detections, or the faces it worked on)
+	faces map[key]int       // what that stage found (detections, or the faces it worked on)
+}
+
+func newNativeRun() *nativeRun {
+	return &nativeRun{ns: map[key][]float64{}, cpu: map[key][]float64{}, faces: map[key]int{}}
+}
+
+func (r *nativeRun) add(rec nativeRecord) {
+	k := key{rec.Stage, rec.Image}
+	r.ns[k] = append(r.ns[k], rec.MedianNS)
+	if rec.CPUNS > 0 {
+		r.cpu[k] = append(r.cpu[k], rec.CPUNS)
+	}
+	r.faces[k] = rec.Faces
+}
+
+// nativeResults collects the per-round medians of bench/native.
+type nativeResults struct {
+	// nativeRun is what every stage but describe is compared with: the
+	// runs on facevec's pinned kernel set when there are any (so facevec
+	// and native run the same sgemm kernels), else every run, as before
+	// native printed its kernel set.
+	*nativeRun
+	sets map[string]*nativeRun // by kernel set as native printed it; "" unknown
+	size map[string][2]int
 }
 
 func parseNative(r io.Reader) (*nativeResults, error) {
-	n := &nativeResults{ns: map[key][]float64{}, cpu: map[key][]float64{}, size: map[string][2]int{}, faces: map[key]int{}}
+	n := &nativeResults{sets: map[string]*nativeRun{}, size: map[string][2]int{}}
+	all := newNativeRun()
 	sc := bufio.NewScanner(r)
 	for ln := 1; sc.Scan(); ln++ {
 		line := strings.TrimSpace(sc.Text())
@@ -113,18 +146,33 @@ func parseNative(r io.Reader) (*nativeResults, error) {
 		if rec.Image == "" || rec.Stage == "" || rec.MedianNS <= 0 || rec.N < 1 {
 			return nil, fmt.Errorf("native line %d: want image, stage, median_ns > 0 and n ≥ 1: %q", ln, line)
 		}
-		k := key{rec.Stage, rec.Image}
-		n.ns[k] = append(n.ns[k], rec.MedianNS)
-		if rec.CPUNS > 0 {
-			n.cpu[k] = append(n.cpu[k], rec.CPUNS)
+		set := n.sets[rec.BLAS]
+		if set == nil {
+			set = newNativeRun()
+			n.sets[rec.BLAS] = set
 		}
+		set.add(rec)
+		all.add(rec)
 		n.size[rec.Image] = [2]int{rec.W, rec.H}
-		n.faces[k] = rec.Faces
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read native output: %w", err)
 	}
+	n.nativeRun = all
+	if pinned, ok := n.sets[pinnedBLAS]; ok {
+		n.nativeRun = pinned
+	}
 	return n, nil
+}
+
+// kernelSets names the kernel sets native ran on, the pinned one last: in
+// bench/run.sh's output the others are OpenBLAS's autodetected set.
+func (n *nativeResults) kernelSets() []string {
+	names := slices.Sorted(maps.Keys(n.sets))
+	if i := slices.Index(names, pinnedBLAS); i >= 0 {
+		names = append(slices.Delete(names, i, i+1), pinnedBLAS)
+	}
+	return names
 }
 
 // twoThreads marks a stage facevec ran with two threads for one photo; its

@@ -61,7 +61,7 @@ func (c *comparison) panels() []panel {
 			return 1
 		}
 		for _, r := range c.rows {
-			if r.stage != st || r.mp <= 0 {
+			if r.stage != st || r.mp <= 0 || r.blas != c.plottedBLAS() {
 				continue
 			}
 			if r.hasFV {

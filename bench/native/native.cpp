@@ -5,11 +5,15 @@
 // line per image per stage:
 //
 //   {"image":"grace_hopper","w":512,"h":600,"faces":1,"stage":"describe",
-//    "median_ns":...,"min_ns":...,"max_ns":...,"cpu_median_ns":...,"n":5,"round":1}
+//    "median_ns":...,"min_ns":...,"max_ns":...,"cpu_median_ns":...,"n":5,"round":1,
+//    "blas":"Haswell"}
 //
 // median/min/max are wall time over n runs (after one untimed warm-up run);
 // cpu_median_ns is the median of the per-run process CPU times (user + system), which a loaded
-// machine disturbs far less.
+// machine disturbs far less. blas is the OpenBLAS kernel set the run used
+// (openblas_get_corename: what OpenBLAS detected for this CPU, or what
+// OPENBLAS_CORETYPE chose), since the ResNet's and the CNN's sgemm time
+// depends on it and facevec pins its own.
 //
 // Image labels are file stems with white space turned into '_', which is how
 // `go test` names the matching sub-benchmarks, so bench/compare can pair them.
@@ -40,6 +44,7 @@
 #include "dlib_nets.h" // function/face/dlib: the same network types as facevec
 
 extern "C" void openblas_set_num_threads(int);
+extern "C" char *openblas_get_corename(void);
 
 namespace {
 using namespace dlib;
@@ -180,16 +185,21 @@ std::vector<full_object_detection> landmarks(shape_predictor &sp, const image &i
 	return shapes;
 }
 
-// describe mirrors face_recognition_model_v1.compute_face_descriptors with
-// num_jitters 0 and padding 0.25: chips, then one batch through the ResNet.
+// describe mirrors face_recognition's compute_face_descriptor (jitter 0,
+// padding 0.25), called once per face: that face's chip extracted alone and
+// its own forward pass. That one-face computation is what facevec does for
+// every face (so a face's vector does not depend on the other faces in the
+// photo) and so the reference it is held to, rather than
+// compute_face_descriptors' one chip extraction and one batch over all faces.
 std::vector<matrix<float, 0, 1>> describe(anet_type &net, const image &img,
                                           const std::vector<full_object_detection> &shapes) {
-	std::vector<chip_details> dets;
-	for (auto &s : shapes) dets.push_back(get_face_chip_details(s, 150, 0.25));
-	dlib::array<matrix<rgb_pixel>> chips;
-	extract_image_chips(img, dets, chips);
-	std::vector<matrix<rgb_pixel>> batch(chips.begin(), chips.end());
-	return net(batch, 16);
+	std::vector<matrix<float, 0, 1>> out;
+	for (auto &s : shapes) {
+		matrix<rgb_pixel> chip;
+		extract_image_chip(img, get_face_chip_details(s, 150, 0.25), chip);
+		out.push_back(net(chip));
+	}
+	return out;
 }
 
 // cpu_ns is the CPU time (user + system) this process has used: unlike
@@ -223,7 +233,8 @@ template <typename F> void measure(const options &o, const std::string &img, lon
 	          << ",\"min_ns\":" << *std::min_element(ns.begin(), ns.end())
 	          << ",\"max_ns\":" << *std::max_element(ns.begin(), ns.end())
 	          << ",\"cpu_median_ns\":" << median(cpu) << ",\"n\":" << n
-	          << ",\"round\":" << o.round << "}" << std::endl;
+	          << ",\"round\":" << o.round << ",\"blas\":" << json_string(openblas_get_corename()) << "}"
+	          << std::endl;
 }
 
 int run(const options &o) {
