@@ -15,6 +15,8 @@ var (
 	ErrCapabilities          = errors.New("InsufficientCapabilitiesException")
 	ErrChangeSetNotFound     = errors.New("ChangeSetNotFound")
 	ErrInvalidChangeSetState = errors.New("InvalidChangeSetStatus")
+	// errNoUpdates is UpdateStack's answer when nothing would change.
+	errNoUpdates = fmt.Errorf("%w: No updates are to be performed.", ErrValidation)
 )
 
 // StackInput is what CreateStack, UpdateStack and CreateChangeSet share.
@@ -177,7 +179,7 @@ func (s *Service) UpdateStack(ctx context.Context, in StackInput) (string, error
 		return "", err
 	}
 	if len(changes) == 0 && t.Body == st.Template.Body && sameParams(params, st.Params) {
-		return "", fmt.Errorf("%w: No updates are to be performed.", ErrValidation)
+		return "", errNoUpdates
 	}
 	s.mu.Lock()
 	err = claim(st, "update")

@@ -59,6 +59,7 @@ func WithSettle(d time.Duration) Option { return func(s *Service) { s.settle = d
 func New(opts ...Option) *Service {
 	s := &Service{region: "us-east-1", account: "000000000000", log: slog.Default(),
 		settle: 5 * time.Second, providers: map[string]Provider{}}
+	s.providers[stackResourceType] = nestedStacks{s}
 	for _, o := range opts {
 		o(s)
 	}
