@@ -99,7 +99,7 @@ Outputs:
 `
 
 // TestAWSCLICloudFormationDeploy drives the stock AWS CLI's `cloudformation
-// deploy` (change sets and their waiters), describe-stacks, delete-stack
+// deploy` (change sets and their waiters, with deploy.sh's flags), describe-stacks, delete-stack
 // and `wait stack-delete-complete` against the embedded stack, and checks
 // that what the stack made works: an upload reaches the function.
 func TestAWSCLICloudFormationDeploy(t *testing.T) {
@@ -140,7 +140,7 @@ func TestAWSCLICloudFormationDeploy(t *testing.T) {
 	deploy := func(params ...string) string {
 		t.Helper()
 		out, err := run(append([]string{"cloudformation", "deploy", "--template-file", tmpl, "--stack-name", "demo",
-			"--capabilities", "CAPABILITY_IAM", "--no-fail-on-empty-changeset", "--parameter-overrides", "CodeBucket=code"}, params...)...)
+			"--capabilities", "CAPABILITY_IAM", "--no-fail-on-empty-changeset", "--tags", "project=facevec", "--parameter-overrides", "CodeBucket=code"}, params...)...)
 		if err != nil {
 			t.Fatalf("aws cloudformation deploy %v: %v\n%s", params, err, out)
 		}
@@ -168,10 +168,18 @@ func TestAWSCLICloudFormationDeploy(t *testing.T) {
 		return m
 	}
 
+	// deploy/lib.sh's preflight: which account is this?
+	if out, err := run("sts", "get-caller-identity", "--query", "Account"); err != nil || strings.TrimSpace(out) != `"000000000000"` {
+		t.Fatalf("sts get-caller-identity: %v\n%s", err, out)
+	}
+
 	deploy()
 	st := stack()
 	if st["StackStatus"] != "CREATE_COMPLETE" {
 		t.Fatalf("after deploy: %v (%v)", st["StackStatus"], st["StackStatusReason"])
+	}
+	if tags, _ := st["Tags"].([]any); len(tags) != 1 || tags[0].(map[string]any)["Key"] != "project" {
+		t.Fatalf("stack tags %v, want project=facevec", st["Tags"])
 	}
 	outs := outputs(st)
 	if outs["InputBucket"] != "demo-000000000000-in" || !strings.HasSuffix(outs["IndexArn"], ":bucket/demo-vectors/index/faces") {

@@ -18,6 +18,7 @@ import (
 	"github.com/facevec/facevec/localstack/embedded/lambdasvc"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 	"github.com/facevec/facevec/localstack/embedded/s3vectorssvc"
+	"github.com/facevec/facevec/localstack/embedded/stssvc"
 )
 
 // Server is a running embedded stack.
@@ -131,7 +132,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 
 	srv.http = &http.Server{
 		Handler: &originGuard{
-			next:    &router{s3: s3, lambda: lam, vectors: srv.vectors, cloudformation: srv.cfn, region: cfg.region, log: log, starting: &srv.starting},
+			next:    &router{s3: s3, lambda: lam, vectors: srv.vectors, cloudformation: srv.cfn, sts: stssvc.New(s3svc.DefaultAccountID), region: cfg.region, log: log, starting: &srv.starting},
 			origins: cfg.origins,
 		},
 		ReadHeaderTimeout: 30 * time.Second,

@@ -1,12 +1,13 @@
 package cfnsvc
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/facevec/facevec/localstack/embedded/internal/queryerr"
 )
 
 // maxRequestBytes bounds a request body: CloudFormation takes templates of
@@ -93,19 +94,10 @@ func (s *Service) writeError(w http.ResponseWriter, reqID string, err error) {
 			break
 		}
 	}
-	type errorBody struct{ Type, Code, Message string }
-	body, _ := xml.Marshal(struct {
-		XMLName   xml.Name `xml:"ErrorResponse"`
-		Xmlns     string   `xml:"xmlns,attr"`
-		Error     errorBody
-		RequestId string
-	}{Xmlns: xmlns, Error: errorBody{Type: "Sender", Code: code, Message: msg}, RequestId: reqID})
 	if status >= 500 {
 		s.log.Error("request failed", "err", err)
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	queryerr.Write(w, xmlns, reqID, status, code, msg)
 }
 
 func apiCreateStack(s *Service, r *http.Request, form url.Values) (any, error) {
