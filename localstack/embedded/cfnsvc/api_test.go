@@ -272,10 +272,16 @@ func TestCreateFailureRollsBack(t *testing.T) {
 	if len(st.Outputs) != 0 {
 		t.Errorf("outputs after rollback: %v", st.Outputs)
 	}
-	// A rolled-back stack cannot be updated, only deleted.
+	// A rolled-back stack cannot be updated, only deleted: neither
+	// directly nor by change set (what `cloudformation deploy` tries).
 	_, err = c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("bad"), TemplateBody: aws.String(appTemplate)})
 	if !strings.Contains(apiCode(err), "is in ROLLBACK_COMPLETE state and can not be updated") {
 		t.Errorf("UpdateStack of a ROLLBACK_COMPLETE stack: %s", apiCode(err))
+	}
+	_, err = c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("bad"), ChangeSetName: aws.String("retry"),
+		ChangeSetType: types.ChangeSetTypeUpdate, TemplateBody: aws.String(appTemplate)})
+	if !strings.Contains(apiCode(err), "ValidationError: Stack:") || !strings.Contains(apiCode(err), "is in ROLLBACK_COMPLETE state and can not be updated") {
+		t.Errorf("CreateChangeSet UPDATE of a ROLLBACK_COMPLETE stack: %s", apiCode(err))
 	}
 }
 

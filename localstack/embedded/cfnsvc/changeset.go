@@ -100,8 +100,13 @@ func (s *Service) CreateChangeSet(ctx context.Context, in ChangeSetInput) (chang
 		return "", "", fmt.Errorf("%w: Stack [%s] already exists and cannot be created again with the changeSet [%s].", ErrAlreadyExists, in.StackName, in.ChangeSetName)
 	case typ == "UPDATE" && findErr != nil:
 		return "", "", findErr
-	case typ == "UPDATE" && st.Status == statusReview:
-		return "", "", fmt.Errorf("%w: Stack:%s is in REVIEW_IN_PROGRESS state and can not be updated.", ErrValidation, st.ID)
+	case typ == "UPDATE":
+		s.mu.Lock()
+		err := updatable(st)
+		s.mu.Unlock()
+		if err != nil {
+			return "", "", err
+		}
 	case typ != "CREATE" && typ != "UPDATE":
 		return "", "", fmt.Errorf("%w: ChangeSetType %s is not supported (CREATE or UPDATE)", ErrValidation, typ)
 	}
@@ -196,7 +201,7 @@ func (s *Service) ExecuteChangeSet(name, stackName string, disableRollback bool)
 				st.busy = true
 			}
 		} else {
-			err = claim(st, "update")
+			err = claim(st)
 		}
 	}
 	if err != nil {

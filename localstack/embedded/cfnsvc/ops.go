@@ -149,14 +149,23 @@ func (s *Service) CreateStack(ctx context.Context, in StackInput) (string, error
 	return st.ID, nil
 }
 
-// claim marks a stack busy for a new operation, or says why it cannot
-// take one (caller holds s.mu).
-func claim(st *stack, op string) error {
-	if st.busy || !terminal(st.Status) {
+// updatable says why a stack cannot take an update, if it cannot (caller
+// holds s.mu).
+func updatable(st *stack) error {
+	switch {
+	case st.busy || !terminal(st.Status),
+		st.Status == statusRollbackComplete, st.Status == statusReview,
+		st.Status == statusCreateFailed, st.Status == statusRollbackFailed:
 		return fmt.Errorf("%w: Stack:%s is in %s state and can not be updated.", ErrValidation, st.ID, st.Status)
 	}
-	if op == "update" && (st.Status == statusRollbackComplete || st.Status == statusReview || st.Status == statusCreateFailed || st.Status == statusRollbackFailed) {
-		return fmt.Errorf("%w: Stack:%s is in %s state and can not be updated.", ErrValidation, st.ID, st.Status)
+	return nil
+}
+
+// claim marks a stack busy for an update, or says why it cannot take one
+// (caller holds s.mu).
+func claim(st *stack) error {
+	if err := updatable(st); err != nil {
+		return err
 	}
 	st.busy = true
 	return nil
@@ -182,7 +191,7 @@ func (s *Service) UpdateStack(ctx context.Context, in StackInput) (string, error
 		return "", errNoUpdates
 	}
 	s.mu.Lock()
-	err = claim(st, "update")
+	err = claim(st)
 	s.mu.Unlock()
 	if err != nil {
 		return "", err
