@@ -58,6 +58,7 @@ Resources:
       MemorySize: !Ref Memory
       Timeout: 30
       ReservedConcurrentExecutions: 2
+      EphemeralStorage: {Size: 1024}
       Role: !GetAtt Role.Arn
       Environment:
         Variables:
@@ -191,6 +192,20 @@ func TestAWSCLICloudFormationDeploy(t *testing.T) {
 	}
 	if aws.ToInt32(cfg.MemorySize) != 256 || cfg.Environment.Variables["INDEX"] != outs["IndexArn"] || cfg.Environment.Variables["STACK"] != "demo" {
 		t.Fatalf("function configuration: memory %d env %v", aws.ToInt32(cfg.MemorySize), cfg.Environment.Variables)
+	}
+	// EphemeralStorage is sent (the template has it) but not checked: the
+	// stand-in's Lambda reports 512 MiB whatever CreateFunction asked.
+	if len(cfg.Architectures) != 1 || cfg.Architectures[0] != "x86_64" || aws.ToInt32(cfg.Timeout) != 30 {
+		t.Fatalf("function configuration: architectures %v timeout %d", cfg.Architectures, aws.ToInt32(cfg.Timeout))
+	}
+	if conc, err := lc.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: aws.String("demo-fn")}); err != nil || aws.ToInt32(conc.ReservedConcurrentExecutions) != 2 {
+		t.Fatalf("reserved concurrency: %v %+v", err, conc)
+	}
+	if eic, err := lc.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String("demo-fn"), Qualifier: aws.String("$LATEST")}); err != nil || aws.ToInt32(eic.MaximumRetryAttempts) != 0 {
+		t.Fatalf("event invoke config: %v %+v", err, eic)
+	}
+	if pol, err := lc.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("demo-fn")}); err != nil || !strings.Contains(aws.ToString(pol.Policy), "arn:aws:s3:::demo-000000000000-in") {
+		t.Fatalf("function policy: %v %+v", err, pol)
 	}
 	if role, ok := srv.CloudFormationResources().Roles.Role(*cfg.Role); !ok || len(role.Policies["rw"]) == 0 {
 		t.Fatalf("role %s not kept with its policy: %+v", *cfg.Role, role)
