@@ -1,6 +1,8 @@
 // Package embedded is a pure-Go stand-in for the slice of AWS facevec uses
-// (S3 with bucket notifications, Lambda, and S3 Vectors), for machines
-// without Docker.
+// (S3 with bucket notifications, Lambda, S3 Vectors, and CloudFormation
+// making its stacks' resources through those services; see cfnsvc and
+// cfnproviders; and STS GetCallerIdentity, answering as the account's
+// root), for machines without Docker.
 //
 // Start serves the services on one loopback listener, as LocalStack does
 // on its edge port. A request goes to the service named in its SigV4

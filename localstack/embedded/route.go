@@ -36,8 +36,12 @@ type Health struct {
 type router struct {
 	s3, lambda http.Handler
 	vectors    http.Handler // S3 Vectors
-	region     string
-	log        *slog.Logger
+	// cloudformation serves requests signed for "cloudformation".
+	cloudformation http.Handler
+	// sts answers GetCallerIdentity as the account's root.
+	sts    http.Handler
+	region string
+	log    *slog.Logger
 	// starting makes the health check say "initializing" until cleared
 	// (WithStartingHealth, Server.Ready).
 	starting *atomic.Bool
@@ -55,6 +59,10 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.lambda.ServeHTTP(w, r)
 	case "s3vectors":
 		rt.vectors.ServeHTTP(w, r)
+	case "cloudformation":
+		rt.cloudformation.ServeHTTP(w, r)
+	case "sts":
+		rt.sts.ServeHTTP(w, r)
 	default:
 		rt.log.Warn("request for a service the embedded stack does not provide", "service", svc, "method", r.Method, "path", r.URL.Path)
 		writeUnknownService(w, svc)
@@ -82,7 +90,7 @@ func (rt *router) health(w http.ResponseWriter) {
 		state = "initializing" // LocalStack's word for a service not ready yet
 	}
 	_ = json.NewEncoder(w).Encode(Health{
-		Services: map[string]string{"s3": state, "lambda": state, "s3vectors": state},
+		Services: map[string]string{"s3": state, "lambda": state, "s3vectors": state, "cloudformation": state, "sts": state},
 		Edition:  "embedded",
 		Region:   rt.region,
 	})
@@ -101,7 +109,7 @@ func writeUnknownService(w http.ResponseWriter, svc string) {
 		Error   errorBody `xml:"Error"`
 	}{Error: errorBody{
 		Type: "Sender", Code: "NotImplemented",
-		Message: "the embedded stack serves s3, lambda and s3vectors only; this request was signed for service " + svc,
+		Message: "the embedded stack serves s3, lambda, s3vectors, cloudformation and sts only; this request was signed for service " + svc,
 	}})
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusNotImplemented)

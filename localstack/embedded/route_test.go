@@ -44,7 +44,8 @@ func newRouterServer(t *testing.T) (url string, s3f, lambdaf *fakeService) {
 	t.Helper()
 	s3f = &fakeService{name: "s3", body: `<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListAllMyBucketsResult>`}
 	lambdaf = &fakeService{name: "lambda", body: `{"Functions":[]}`}
-	rt := &router{s3: s3f, lambda: lambdaf, region: "us-east-1", log: slog.New(slog.DiscardHandler)}
+	rt := &router{s3: s3f, lambda: lambdaf, region: "us-east-1", log: slog.New(slog.DiscardHandler),
+		cloudformation: &fakeService{name: "cloudformation"}, sts: &fakeService{name: "sts"}}
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	return srv.URL, s3f, lambdaf
@@ -72,7 +73,9 @@ func TestRouting(t *testing.T) {
 		{"unsigned object", "GET", "/photos/a.jpg", "", "s3", 200},
 		{"unsigned root", "GET", "/", "", "s3", 200},
 		{"sigv2 goes by path", "GET", "/photos", "AWS AKID:sig", "s3", 200},
-		{"unknown service", "POST", "/", sig("sts"), "", 501},
+		{"signed cloudformation", "POST", "/", sig("cloudformation"), "cloudformation", 200},
+		{"signed sts", "POST", "/", sig("sts"), "sts", 200},
+		{"unknown service", "POST", "/", sig("sqs"), "", 501},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,7 +95,7 @@ func TestRouting(t *testing.T) {
 			if got := resp.Header.Get("X-Routed-To"); got != tt.want || resp.StatusCode != tt.status {
 				t.Fatalf("routed to %q with %d, want %q with %d; body %s", got, resp.StatusCode, tt.want, tt.status, body)
 			}
-			if tt.want == "" && !strings.Contains(string(body), "signed for service sts") {
+			if tt.want == "" && !strings.Contains(string(body), "signed for service sqs") {
 				t.Fatalf("unknown-service error does not name the service: %s", body)
 			}
 		})

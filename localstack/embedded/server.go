@@ -12,11 +12,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/facevec/facevec/localstack/embedded/cfnproviders"
+	"github.com/facevec/facevec/localstack/embedded/cfnsvc"
 	"github.com/facevec/facevec/localstack/embedded/internal/defaults"
 	"github.com/facevec/facevec/localstack/embedded/internal/slowclient"
 	"github.com/facevec/facevec/localstack/embedded/lambdasvc"
 	"github.com/facevec/facevec/localstack/embedded/s3svc"
 	"github.com/facevec/facevec/localstack/embedded/s3vectorssvc"
+	"github.com/facevec/facevec/localstack/embedded/stssvc"
 )
 
 // Server is a running embedded stack.
@@ -31,6 +34,9 @@ type Server struct {
 	lambda *lambdasvc.Service
 	// vectors is S3 Vectors (signed requests for service "s3vectors").
 	vectors *s3vectorssvc.Service
+	// cfn is CloudFormation, making resources through cfnResources.
+	cfn          *cfnsvc.Service
+	cfnResources *cfnproviders.Set
 
 	starting atomic.Bool
 
@@ -120,10 +126,14 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 	}
 	srv.s3, srv.lambda = s3, lam
 	srv.vectors = s3vectorssvc.New(cfg.region, s3svc.DefaultAccountID, cfg.logger)
+	srv.cfnResources = cfnproviders.New(endpoint, cfg.region, s3svc.DefaultAccountID)
+	srv.cfn = cfnsvc.New(append(srv.cfnResources.Options(),
+		cfnsvc.WithRegion(cfg.region), cfnsvc.WithAccount(s3svc.DefaultAccountID), cfnsvc.WithLogger(cfg.logger),
+		cfnsvc.WithTemplateFetcher(s3.ReadObject))...)
 
 	srv.http = slowclient.Bound(&http.Server{
 		Handler: &originGuard{
-			next:    &router{s3: s3, lambda: lam, vectors: srv.vectors, region: cfg.region, log: log, starting: &srv.starting},
+			next:    &router{s3: s3, lambda: lam, vectors: srv.vectors, cloudformation: srv.cfn, sts: stssvc.New(s3svc.DefaultAccountID), region: cfg.region, log: log, starting: &srv.starting},
 			origins: cfg.origins,
 		},
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -167,6 +177,13 @@ func (s *Server) Lambda() *lambdasvc.Service { return s.lambda }
 // S3Vectors is the S3 Vectors service, for its Stats.
 func (s *Server) S3Vectors() *s3vectorssvc.Service { return s.vectors }
 
+// CloudFormation is the CloudFormation service.
+func (s *Server) CloudFormation() *cfnsvc.Service { return s.cfn }
+
+// CloudFormationResources are the providers of stack resources, with the
+// IAM roles and log groups stacks made.
+func (s *Server) CloudFormationResources() *cfnproviders.Set { return s.cfnResources }
+
 // S3 is the S3 service, for notification delivery stats and WaitIdle.
 func (s *Server) S3() *s3svc.Service { return s.s3 }
 
@@ -194,6 +211,9 @@ func (s *Server) close() error {
 	case <-time.After(drainGrace):
 		// Requests still open are most likely Runtime API long polls that
 		// only end when Lambda stops its processes, below.
+	}
+	if err := s.cfn.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close cloudformation: %w", err))
 	}
 	if err := s.s3.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close s3: %w", err))
