@@ -15,6 +15,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0
 	github.com/aws/smithy-go v1.28.9
 	github.com/awslabs/goformation/v7 v7.14.9
+	github.com/dlclark/regexp2 v1.12.0
 	github.com/moby/moby/client v0.6.2
 	github.com/rclone/gofakes3 v0.0.12
 	github.com/schollz/progressbar/v3 v3.19.1

@@ -52,11 +52,13 @@ func TestDeployTemplateResolves(t *testing.T) {
 		params map[string]string
 		expect []string
 	}{
-		{map[string]string{}, []string{"+InputBucket", "+FaceIndex", "+FaceVectorBucket", "-IngestQueue"}},
-		{map[string]string{"ExistingInputBucket": "photos-in", "VectorIndex": ""}, []string{"-InputBucket", "-FaceIndex", "-FaceVectorBucket"}},
+		// The index and its vector bucket are a nested stack (deploy/vectors.yaml),
+		// made only when the stack creates them (not in an existing vector bucket).
+		{map[string]string{}, []string{"+InputBucket", "+FaceIndexStack", "-IngestQueue"}},
+		{map[string]string{"ExistingInputBucket": "photos-in", "VectorIndex": ""}, []string{"-InputBucket", "-FaceIndexStack"}},
 		{map[string]string{"BufferWithQueue": "true", "ReservedConcurrency": "5", "PermissionsBoundary": "arn:aws:iam::000000000000:policy/boundary"},
 			[]string{"+IngestQueue", "+IngestEventSourceMapping", "+InputBucket"}},
-		{map[string]string{"ExistingVectorBucket": "vectors-elsewhere"}, []string{"-FaceVectorBucket", "-FaceIndex", "+EncoderFunction"}},
+		{map[string]string{"ExistingVectorBucket": "vectors-elsewhere"}, []string{"-FaceIndexStack", "+EncoderFunction"}},
 	}
 	for i, combo := range combos {
 		var params []types.Parameter

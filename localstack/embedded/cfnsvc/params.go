@@ -3,9 +3,11 @@ package cfnsvc
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/dlclark/regexp2"
 )
 
 // ErrValidation is wrapped by every error CloudFormation answers with its
@@ -133,11 +135,15 @@ func checkParameter(name string, d ParameterDecl, text string) (paramValue, erro
 			}
 		}
 		if d.AllowedPattern != "" {
-			re, err := regexp.Compile("^(?:" + d.AllowedPattern + ")$")
+			// CloudFormation's patterns are Java regular expressions, which
+			// have lookaround ("^(?!AWS/)…") that Go's RE2 syntax lacks;
+			// regexp2 has it. The whole value must match, as there.
+			re, err := regexp2.Compile("^(?:"+d.AllowedPattern+")$", regexp2.None)
 			if err != nil {
 				return paramValue{}, fmt.Errorf("%w: Parameter '%s' AllowedPattern: %v", ErrTemplate, name, err)
 			}
-			if !re.MatchString(item) {
+			re.MatchTimeout = time.Second
+			if ok, err := re.MatchString(item); err != nil || !ok {
 				return fail("failed to satisfy constraint: Parameter must match pattern %s", d.AllowedPattern)
 			}
 		}

@@ -15,6 +15,7 @@ Parameters:
   Secret: {Type: String, NoEcho: true, Default: s3cr3t}
   Subnets: {Type: CommaDelimitedList, Default: "a, b"}
   Required: {Type: String}
+  Namespace: {Type: String, Default: "", AllowedPattern: "^$|^(?!AWS/)[ -~]{1,255}$"}
 Resources:
   A: {Type: T::T}
 `
@@ -28,7 +29,7 @@ func TestResolveParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"Detector": "hog", "Memory": "2048", "Prefix": "out/", "Secret": "s3cr3t", "Subnets": "a, b", "Required": "x"}
+	want := map[string]string{"Detector": "hog", "Memory": "2048", "Prefix": "out/", "Secret": "s3cr3t", "Subnets": "a, b", "Required": "x", "Namespace": ""}
 	for k, v := range want {
 		if got[k].Text != v {
 			t.Errorf("%s = %q, want %q", k, got[k].Text, v)
@@ -70,6 +71,8 @@ func TestResolveParametersRefusals(t *testing.T) {
 		{"too large", []ParameterInput{req, {Key: "Memory", Value: "99999"}}, "not greater than 10240"},
 		{"pattern", []ParameterInput{req, {Key: "Prefix", Value: "Out/"}}, "must match pattern [a-z]+/"},
 		{"too long", []ParameterInput{req, {Key: "Prefix", Value: "abcdefghijk/"}}, "at most 10 characters"},
+		// Java's lookahead, which CloudFormation's patterns may use (template.yaml's MetricsNamespace).
+		{"lookahead", []ParameterInput{req, {Key: "Namespace", Value: "AWS/Lambda"}}, "must match pattern ^$|^(?!AWS/)"},
 		{"previous of nothing", []ParameterInput{{Key: "Required", UsePreviousValue: true}}, "Cannot specify usePreviousValue"},
 	}
 	for _, c := range cases {
