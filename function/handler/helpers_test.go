@@ -178,6 +178,11 @@ func (st *stack) deliver(_ context.Context, arn string, payload []byte) error {
 // the key in it is encoded exactly as S3 encodes keys in events.
 func (st *stack) upload(t testing.TB, bucket, key string, data []byte) events.S3EventRecord {
 	t.Helper()
+	// Events of earlier writes (a result the handler just wrote to this
+	// bucket) are delivered first, so that only this upload's is counted.
+	if err := st.svc.WaitIdle(ctxT(t)); err != nil {
+		t.Fatalf("WaitIdle: %v", err)
+	}
 	st.mu.Lock()
 	before := len(st.events)
 	st.mu.Unlock()
