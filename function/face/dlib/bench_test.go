@@ -82,20 +82,9 @@ func benchPrepare(b *testing.B, w *worker, path string) *benchImage {
 		return v.(*benchImage)
 	}
 	data := readFile(b, path)
-	img, info, err := Decode(data, imagefmt.Limits{})
-	if err != nil {
-		b.Fatalf("decode %s: %v", path, err)
-	}
-	rects, err := w.net.detect(img.Pix, img.Width, img.Height, img.Width, img.Height, kindHOG, 1)
-	if err != nil {
-		b.Fatalf("detect %s: %v", path, err)
-	}
-	shapes, err := w.net.landmarks(img.Pix, img.Width, img.Height, rects)
-	if err != nil {
-		b.Fatalf("landmarks %s: %v", path, err)
-	}
+	img, format, rects, shapes := findFaces(b, w, path, data)
 	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	bi := &benchImage{name: stem, format: imagefmt.Format(info.Format), data: data,
+	bi := &benchImage{name: stem, format: format, data: data,
 		img: img, rects: rects, shapes: shapes}
 	benchPrepared.Store(path, bi)
 	return bi

@@ -14,6 +14,7 @@
 // names and CPU features are checked here first, and the set OpenBLAS
 // reports afterwards is compared with the one asked for.
 #include "blas.h"
+#include "cmsg.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +29,6 @@ char *openblas_get_corename(void);
 }
 
 namespace {
-
-char *dup_msg(const std::string &s) {
-	char *p = static_cast<char *>(malloc(s.size() + 1));
-	if (p) memcpy(p, s.c_str(), s.size() + 1);
-	return p;
-}
 
 struct kernel_set {
 	const char *name;  // OpenBLAS's name, as openblas_get_corename spells it

@@ -129,13 +129,4 @@ func chooseBLAS(name string) BLASChoice {
 	return c
 }
 
-// takeMsg converts a malloc'd C message and frees it.
-func takeMsg(msg *C.char) string {
-	if msg == nil {
-		return "no reason given"
-	}
-	defer C.free(unsafe.Pointer(msg))
-	return C.GoString(msg)
-}
-
 func blasCore() string { return C.GoString(C.fv_blas_core()) }

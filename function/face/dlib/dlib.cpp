@@ -4,6 +4,7 @@
 // face_recognition calls, so boxes and descriptors match that reference.
 // The one departure is the convolution layer's forward pass (fast_conv.h).
 #include "dlib.h"
+#include "cmsg.h"
 #include "dlib_nets.h"
 #include "fast_conv.h"
 #include "hog_scan.h"
@@ -58,12 +59,6 @@ using namespace dlib;
 // arithmetic, 4-5x faster for the CNN detector and ~25% for the ResNet.
 using anet_type = facevec_nets::face_resnet<facevec_nets::fast_con>::net_type;
 using cnn_type = facevec_nets::mmod_detector<facevec_nets::fast_con>::net_type;
-
-char *dup_msg(const std::string &s) {
-	char *p = static_cast<char *>(malloc(s.size() + 1));
-	if (p) memcpy(p, s.c_str(), s.size() + 1);
-	return p;
-}
 
 // guard runs f and turns any C++ exception into an error message: no
 // exception ever unwinds into Go.

@@ -31,13 +31,21 @@ func initProcess() {
 	})
 }
 
+// takeMsg converts a malloc'd C message and frees it.
+func takeMsg(msg *C.char) string {
+	if msg == nil {
+		return "no reason given"
+	}
+	defer C.free(unsafe.Pointer(msg))
+	return C.GoString(msg)
+}
+
 // cErr converts a malloc'd C message into a Go error and frees it.
 func cErr(what string, msg *C.char) error {
 	if msg == nil {
 		return fmt.Errorf("%s: unknown dlib error", what)
 	}
-	defer C.free(unsafe.Pointer(msg))
-	return fmt.Errorf("%s: %s", what, C.GoString(msg))
+	return fmt.Errorf("%s: %s", what, takeMsg(msg))
 }
 
 // net is one worker's private set of dlib models. dlib networks keep

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/facevec/facevec/function/face"
+	"github.com/facevec/facevec/function/face/imagefmt"
 	"github.com/facevec/facevec/result"
 )
 
@@ -105,4 +106,23 @@ func extraFixtures(t *testing.T) string {
 		t.Skip("FACEVEC_EXTRA_FIXTURES not set (e.g. ../shared/testdata/faces)")
 	}
 	return dir
+}
+
+// findFaces decodes data and finds its faces as Encode does at full size
+// (HOG, upsample 1): the inputs of a describe call.
+func findFaces(tb testing.TB, w *worker, name string, data []byte) (*imagefmt.RGB, imagefmt.Format, []rect, [][5][2]int) {
+	tb.Helper()
+	img, info, err := Decode(data, imagefmt.Limits{})
+	if err != nil {
+		tb.Fatalf("decode %s: %v", name, err)
+	}
+	rects, err := w.net.detect(img.Pix, img.Width, img.Height, img.Width, img.Height, kindHOG, 1)
+	if err != nil {
+		tb.Fatalf("detect %s: %v", name, err)
+	}
+	shapes, err := w.net.landmarks(img.Pix, img.Width, img.Height, rects)
+	if err != nil {
+		tb.Fatalf("landmarks %s: %v", name, err)
+	}
+	return img, imagefmt.Format(info.Format), rects, shapes
 }

@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
-
-	"github.com/facevec/facevec/function/face/imagefmt"
 )
 
 // groupPhoto pastes fixture portraits at very different scales into one
@@ -73,20 +71,9 @@ func TestEveryFaceAsIfAlone(t *testing.T) {
 	defer func() { e.idle <- w }()
 	pyramidFaces := 0
 	for name, data := range photos {
-		img, _, err := Decode(data, imagefmt.Limits{})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		rects, err := w.net.detect(img.Pix, img.Width, img.Height, img.Width, img.Height, kindHOG, 1)
-		if err != nil {
-			t.Fatalf("%s: detect: %v", name, err)
-		}
+		img, _, rects, shapes := findFaces(t, w, name, data)
 		if len(rects) < 2 {
 			t.Fatalf("%s: %d faces, want a group", name, len(rects))
-		}
-		shapes, err := w.net.landmarks(img.Pix, img.Width, img.Height, rects)
-		if err != nil {
-			t.Fatalf("%s: landmarks: %v", name, err)
 		}
 		for _, r := range rects {
 			// dlib cuts a chip from a pyramid level once half its source
